@@ -1,0 +1,118 @@
+/**
+ * Loads the service catalog (YAML) and validates its shape and its references. Pure apart from
+ * reading the file.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as yaml from "js-yaml";
+import { parseDocument, ValidationError, type Issue } from "../validation/schema";
+import { catalogCheck, type Catalog } from "./schema";
+
+/** The catalog shipped with the platform. */
+export const DEFAULT_CATALOG = path.join(__dirname, "catalog.yaml");
+
+/** Reads and validates a catalog file; throws ValidationError naming the file and key paths. */
+export function loadCatalog(file: string = DEFAULT_CATALOG): Catalog {
+  const shown = path.relative(process.cwd(), file) || file;
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch (e) {
+    throw new ValidationError(shown, [{ path: "(file)", expected: "a readable YAML file", found: (e as Error).message }]);
+  }
+  return parseCatalog(text, shown);
+}
+
+/** Parses catalog YAML text; `file` is only used in error messages. */
+export function parseCatalog(text: string, file: string): Catalog {
+  let doc: unknown;
+  try {
+    doc = yaml.load(text);
+  } catch (e) {
+    throw new ValidationError(file, [{ path: "(document)", expected: "valid YAML", found: (e as Error).message.split("\n")[0] }]);
+  }
+  const catalog = parseDocument(file, catalogCheck, doc);
+  const issues = referenceIssues(catalog);
+  if (issues.length) throw new ValidationError(file, issues);
+  return catalog;
+}
+
+function duplicates(values: string[]): string[] {
+  const seen = new Set<string>();
+  const dup = new Set<string>();
+  for (const v of values) (seen.has(v) ? dup : seen).add(v);
+  return [...dup];
+}
+
+/** Checks that need the whole catalog: names, references, ports, SLOs, sizing. */
+export function referenceIssues(c: Catalog): Issue[] {
+  const issues: Issue[] = [];
+  const services = new Set(c.services.map((s) => s.name));
+  const topics = new Set(c.topics.map((t) => t.name));
+  for (const d of duplicates(c.services.map((s) => s.name))) {
+    issues.push({ path: "services", expected: "unique service names", found: `"${d}" more than once` });
+  }
+  for (const d of duplicates(c.topics.map((t) => t.name))) {
+    issues.push({ path: "topics", expected: "unique topic names", found: `"${d}" more than once` });
+  }
+  for (const d of duplicates(c.topics.map((t) => t.topicName))) {
+    issues.push({ path: "topics", expected: "unique Kafka topic names", found: `"${d}" more than once` });
+  }
+  if (c.marketHours.open >= c.marketHours.close) {
+    issues.push({ path: "marketHours.close", expected: `a time after open (${c.marketHours.open})`, found: c.marketHours.close });
+  }
+  const exposed = new Map<string, string>();
+  c.services.forEach((s, i) => {
+    const at = `services[${i}]`;
+    if (s.ports.http === s.ports.metrics) {
+      issues.push({ path: `${at}.ports`, expected: "different http and metrics ports", found: `both ${s.ports.http}` });
+    }
+    for (const d of duplicates(s.routes.map((r) => r.name))) {
+      issues.push({ path: `${at}.routes`, expected: "unique route names", found: `"${d}" more than once` });
+    }
+    s.routes.forEach((r, j) => {
+      const key = `${r.method} ${r.path}`;
+      const owner = exposed.get(key);
+      if (r.exposed && owner) {
+        issues.push({ path: `${at}.routes[${j}]`, expected: "a method and path no other service exposes", found: `${key} also exposed by ${owner}` });
+      }
+      if (r.exposed) exposed.set(key, s.name);
+      if (!r.idempotent && r.method === "GET") {
+        issues.push({ path: `${at}.routes[${j}].idempotent`, expected: "true for GET (safe methods are idempotent)", found: "false" });
+      }
+    });
+    s.calls.forEach((callee, j) => {
+      if (!services.has(callee)) {
+        issues.push({ path: `${at}.calls[${j}]`, expected: `a service of the catalog (${[...services].join(", ")})`, found: `"${callee}"` });
+      } else if (callee === s.name) {
+        issues.push({ path: `${at}.calls[${j}]`, expected: "another service (a service does not call itself over the mesh)", found: `"${callee}"` });
+      }
+    });
+    for (const d of duplicates(s.calls)) issues.push({ path: `${at}.calls`, expected: "each callee once", found: `"${d}" more than once` });
+    for (const kind of ["produces", "consumes"] as const) {
+      s[kind].forEach((t, j) => {
+        if (!topics.has(t)) {
+          issues.push({ path: `${at}.${kind}[${j}]`, expected: `a topic of the catalog (${[...topics].join(", ")})`, found: `"${t}"` });
+        }
+      });
+    }
+    if (s.criticality === "critical" && !s.slo) {
+      issues.push({ path: `${at}.slo`, expected: `an SLO (service "${s.name}" is critical)`, found: "nothing (missing)" });
+    }
+    for (const env of ["local", "staging", "prod"]) {
+      const sizing = s.environments[env];
+      if (!sizing) {
+        issues.push({ path: `${at}.environments.${env}`, expected: "replicas and resources for this environment", found: "nothing (missing)" });
+      } else if (sizing.maxReplicas < sizing.replicas) {
+        issues.push({ path: `${at}.environments.${env}.maxReplicas`, expected: `at least replicas (${sizing.replicas})`, found: `${sizing.maxReplicas}` });
+      }
+    }
+  });
+  const produced = new Set(c.services.flatMap((s) => s.produces));
+  c.topics.forEach((t, i) => {
+    if (!produced.has(t.name)) {
+      issues.push({ path: `topics[${i}]`, expected: "a topic some service produces", found: `"${t.name}" has no producer` });
+    }
+  });
+  return issues;
+}

@@ -1,0 +1,21 @@
+/** Cluster base: namespaces (mesh injection, Pod Security) and priority classes. */
+import * as pulumi from "@pulumi/pulumi";
+import type { PlatformContext } from "../contracts";
+import { declareKubeObjects } from "../kube/object";
+import { namespaceObjects, priorityClassObjects } from "./spec";
+
+export type ClusterBaseArgs = PlatformContext;
+
+export class ClusterBase extends pulumi.ComponentResource {
+  /** Namespace resources by namespace name, for dependsOn. */
+  readonly namespaces: Record<string, pulumi.CustomResource>;
+
+  constructor(name: string, args: ClusterBaseArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("trademaster:cluster:ClusterBase", name, {}, opts);
+    const nsObjects = namespaceObjects(args.catalog);
+    const declared = declareKubeObjects(nsObjects, { parent: this });
+    this.namespaces = Object.fromEntries(nsObjects.map((o, i) => [o.metadata.name, Object.values(declared)[i]]));
+    declareKubeObjects(priorityClassObjects(), { parent: this });
+    this.registerOutputs({ namespaces: Object.keys(this.namespaces) });
+  }
+}

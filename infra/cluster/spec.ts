@@ -1,0 +1,50 @@
+/** Pure builders for cluster-wide objects: namespaces and priority classes. */
+import type { Catalog, Criticality } from "../catalog/schema";
+import { standardLabels, type KubeObject } from "../kube/object";
+import { MESHED_PLATFORM_NAMESPACES, PLATFORM_NAMESPACES, serviceNamespaces } from "./namespaces";
+
+/** PriorityClass name per criticality: the critical trading path is scheduled (and kept) first. */
+export const PRIORITY_CLASS: Record<Criticality, string> = {
+  critical: "trademaster-critical",
+  standard: "trademaster-standard",
+};
+
+const PRIORITY_VALUE: Record<Criticality, number> = { critical: 1_000_000, standard: 100_000 };
+
+/**
+ * Namespaces: service namespaces and gateway join the mesh (`istio-injection: enabled`) and enforce
+ * Pod Security `restricted`. Platform namespaces whose charts need more (node exporters, CNI,
+ * log shippers) enforce `baseline` or `privileged` and warn at `restricted`.
+ */
+export function namespaceObjects(catalog: Catalog): KubeObject[] {
+  const privileged = new Set<string>([PLATFORM_NAMESPACES.istio, PLATFORM_NAMESPACES.monitoring, PLATFORM_NAMESPACES.logging]);
+  const meshed = new Set<string>([...serviceNamespaces(catalog), ...MESHED_PLATFORM_NAMESPACES]);
+  const names = [...new Set([...Object.values(PLATFORM_NAMESPACES), ...meshed])].sort();
+  return names.map((name) => ({
+    apiVersion: "v1",
+    kind: "Namespace",
+    metadata: {
+      name,
+      labels: {
+        ...standardLabels(name, "namespace"),
+        "istio-injection": meshed.has(name) ? "enabled" : "disabled",
+        "pod-security.kubernetes.io/enforce": privileged.has(name) ? "privileged" : "restricted",
+        "pod-security.kubernetes.io/enforce-version": "latest",
+        "pod-security.kubernetes.io/warn": "restricted",
+        "pod-security.kubernetes.io/audit": "restricted",
+      },
+    },
+  }));
+}
+
+export function priorityClassObjects(): KubeObject[] {
+  return (Object.keys(PRIORITY_CLASS) as Criticality[]).map((c) => ({
+    apiVersion: "scheduling.k8s.io/v1",
+    kind: "PriorityClass",
+    metadata: { name: PRIORITY_CLASS[c], labels: standardLabels("trademaster", "scheduling") },
+    value: PRIORITY_VALUE[c],
+    globalDefault: false,
+    preemptionPolicy: c === "critical" ? "PreemptLowerPriority" : "Never",
+    description: c === "critical" ? "Critical trading path (orders, auth, market data, portfolio, streaming)" : "Non-critical services",
+  }));
+}

@@ -1,0 +1,221 @@
+/**
+ * The stack configuration: its shape, its secure defaults and the cross-field rules that make a
+ * stack safe (prod must be multi-AZ, replicated, protected). Pure: no Pulumi resources here.
+ */
+import {
+  bool,
+  CPU_QUANTITY,
+  DNS_LABEL,
+  int,
+  list,
+  num,
+  obj,
+  oneOf,
+  optional,
+  str,
+  type Check,
+  type Issue,
+} from "../validation/schema";
+
+export const ENVIRONMENTS = ["local", "staging", "prod"] as const;
+export type Environment = (typeof ENVIRONMENTS)[number];
+
+const DURATION = /^\d+(s|m|h|d)$/;
+const CIDR = /^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/;
+const AZ = /^[a-z]{2}-[a-z]+-\d[a-z]$/;
+const HOSTNAME = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,}$/;
+const ORIGIN = /^(https?:\/\/[a-z0-9.-]+(:\d+)?|\*)$/;
+
+const nodeGroup = obj({
+  name: str({ pattern: DNS_LABEL, patternName: "a DNS label" }),
+  instanceTypes: list(str({ minLength: 2 }), { minItems: 1 }),
+  minSize: int({ min: 1 }),
+  desiredSize: int({ min: 1 }),
+  maxSize: int({ min: 1 }),
+  /** Node label `workload-class` used by the bulkhead scheduling of critical services. */
+  workloadClass: optional(oneOf(["critical", "general"] as const), "general"),
+});
+
+const awsShape = obj({
+  region: str({ pattern: /^[a-z]{2}-[a-z]+-\d$/, patternName: "an AWS region like us-east-1" }),
+  availabilityZones: list(str({ pattern: AZ, patternName: "an availability zone like us-east-1a" }), { minItems: 1 }),
+  vpcCidr: str({ pattern: CIDR, patternName: "an IPv4 CIDR" }),
+  eks: obj({
+    version: str({ pattern: /^1\.\d{2}$/, patternName: "a Kubernetes minor version like 1.33" }),
+    /** CIDRs allowed to reach the public API endpoint; empty list means private endpoint only. */
+    publicAccessCidrs: optional(list(str({ pattern: CIDR, patternName: "an IPv4 CIDR" })), [] as string[]),
+    nodeGroups: list(nodeGroup, { minItems: 1 }),
+  }),
+});
+
+const kafkaShape = obj({
+  /** Kafka version (Strimzi on local, MSK on AWS). */
+  version: str({ pattern: /^\d+\.\d+\.\d+$/, patternName: "a Kafka version like 3.9.0" }),
+  brokers: int({ min: 1 }),
+  replicationFactor: int({ min: 1 }),
+  minInsyncReplicas: int({ min: 1 }),
+  uncleanLeaderElection: optional(bool, false),
+  /** How long events stay readable so WebSocket clients can replay after a reconnect. */
+  replayRetentionHours: int({ min: 1 }),
+  auditRetentionDays: optional(int({ min: 1 }), 365),
+  authentication: optional(oneOf(["scram", "iam"] as const), "scram"),
+  brokerInstanceType: optional(str({ minLength: 4 })),
+  brokerVolumeGb: optional(int({ min: 1 }), 100),
+});
+
+const redisShape = obj({
+  engineVersion: str({ pattern: /^\d+\.\d+$/, patternName: "a version like 7.1" }),
+  nodeType: optional(str({ pattern: /^cache\./, patternName: "an ElastiCache node type like cache.r7g.large" })),
+  replicasPerShard: int({ min: 0 }),
+  multiAzFailover: bool,
+  snapshotRetentionDays: int({ min: 0 }),
+});
+
+const postgresShape = obj({
+  engineVersion: str({ pattern: /^\d+(\.\d+)?$/, patternName: "a Postgres version like 16.4" }),
+  instanceClass: optional(str({ pattern: /^db\./, patternName: "an RDS class like db.r6g.large" })),
+  allocatedStorageGb: int({ min: 1 }),
+  multiAz: bool,
+  backupRetentionDays: int({ min: 0, max: 35 }),
+  proxy: optional(bool, false),
+  instances: optional(int({ min: 1 }), 1),
+});
+
+const gatewayShape = obj({
+  corsOrigins: list(str({ pattern: ORIGIN, patternName: "an origin like https://app.example.com" }), { minItems: 1 }),
+  rateLimit: obj({ perSecond: int({ min: 1 }), perMinute: int({ min: 1 }) }),
+  requestSizeLimitMb: int({ min: 1, max: 64 }),
+  replicas: int({ min: 1 }),
+  /** ACM certificate for the public load balancer (AWS stacks). */
+  certificateArn: optional(str({ pattern: /^arn:aws:acm:/, patternName: "an ACM certificate ARN" })),
+  wafRateLimitPer5Min: optional(int({ min: 100 }), 2000),
+});
+
+const meshShape = obj({
+  traceSamplingPercent: num({ min: 0, max: 100 }),
+  accessLogs: bool,
+  istiodReplicas: int({ min: 1 }),
+});
+
+const observabilityShape = obj({
+  prometheusRetention: str({ pattern: DURATION, patternName: "a duration like 15d" }),
+  scrapeIntervalSeconds: int({ min: 5, max: 120 }),
+  evaluationIntervalSeconds: int({ min: 5, max: 120 }),
+  tailSampling: obj({
+    baseRatePercent: num({ min: 0, max: 100 }),
+    latencyThresholdMs: int({ min: 1 }),
+  }),
+  logging: obj({
+    enabled: bool,
+    retentionDays: int({ min: 1 }),
+    auditRetentionDays: int({ min: 1 }),
+    elasticsearchNodes: optional(int({ min: 1 }), 1),
+  }),
+  grafanaReplicas: optional(int({ min: 1 }), 1),
+});
+
+const cpu = str({ pattern: CPU_QUANTITY, patternName: "a CPU quantity like 250m" });
+
+/** The raw shape of all `trademaster:*` keys of a stack file. */
+export const platformConfigCheck = obj({
+  environment: oneOf(ENVIRONMENTS),
+  domain: str({ pattern: HOSTNAME, patternName: "a DNS name like trademaster.example.com" }),
+  aws: optional(awsShape),
+  kubernetes: optional(
+    obj({
+      /** kubeconfig context for local; ignored on AWS where the EKS kubeconfig is used. */
+      context: optional(str({ minLength: 1 })),
+      /** CPU request of each Istio sidecar, counted in the footprint and set on the proxies. */
+      sidecarCpuRequest: optional(cpu, "50m"),
+    }),
+    { sidecarCpuRequest: "50m" },
+  ),
+  kafka: kafkaShape,
+  redis: redisShape,
+  postgres: postgresShape,
+  gateway: gatewayShape,
+  mesh: meshShape,
+  observability: observabilityShape,
+  protectData: optional(bool, false),
+  /** PagerDuty routing key for critical alerts (secret; staging and prod). */
+  pagerdutyRoutingKey: optional(str({ minLength: 1 })),
+  /** Slack webhook URL for warnings and tickets (secret; staging and prod). */
+  slackWebhookUrl: optional(str({ minLength: 1 })),
+});
+
+type Parsed = NonNullable<ReturnType<typeof platformConfigCheck>>;
+
+/** The validated configuration of one stack. */
+export type PlatformConfig = Parsed & {
+  /** The stack name (also the environment overlay used for charts and the catalog). */
+  stack: string;
+  /** True on AWS stacks: managed Kafka, Redis, Postgres; EKS; edge. */
+  onAws: boolean;
+  kubernetes: NonNullable<Parsed["kubernetes"]>;
+};
+
+export type AwsConfig = NonNullable<Parsed["aws"]>;
+
+/** Keys that hold secrets: set them with `pulumi config set --secret`. */
+export const SECRET_KEYS = ["pagerdutyRoutingKey", "slackWebhookUrl"] as const;
+
+/**
+ * Cross-field rules: what makes a stack safe for its environment. Every rule names the key it
+ * concerns so the user knows what to change.
+ */
+export function crossFieldIssues(c: Parsed): Issue[] {
+  const issues: Issue[] = [];
+  const add = (path: string, expected: string, found: unknown) =>
+    issues.push({ path, expected, found: typeof found === "string" ? found : JSON.stringify(found) });
+  const env = c.environment;
+  const onAws = env !== "local";
+  if (onAws && !c.aws) add("aws", `AWS settings for the ${env} environment`, "nothing (missing)");
+  if (!onAws && c.aws) add("aws", "no AWS settings on the local environment (it runs in any kube context)", "an aws block");
+  if (c.aws) {
+    const azs = c.aws.availabilityZones;
+    if (env === "prod" && azs.length < 3) add("aws.availabilityZones", "3 availability zones in prod", `${azs.length}`);
+    const badRegion = azs.find((z) => !z.startsWith(c.aws!.region));
+    if (badRegion) add("aws.availabilityZones", `zones of region ${c.aws.region}`, badRegion);
+    if (c.aws.eks.publicAccessCidrs.includes("0.0.0.0/0")) {
+      add("aws.eks.publicAccessCidrs", "an endpoint not open to the world (no 0.0.0.0/0)", "0.0.0.0/0");
+    }
+    c.aws.eks.nodeGroups.forEach((g, i) => {
+      if (!(g.minSize <= g.desiredSize && g.desiredSize <= g.maxSize)) {
+        add(`aws.eks.nodeGroups[${i}]`, "minSize <= desiredSize <= maxSize", `${g.minSize}/${g.desiredSize}/${g.maxSize}`);
+      }
+    });
+    if (!c.kafka.brokerInstanceType) add("kafka.brokerInstanceType", "an MSK broker type like kafka.m7g.large on AWS", "nothing (missing)");
+    if (!c.redis.nodeType) add("redis.nodeType", "an ElastiCache node type on AWS", "nothing (missing)");
+    if (!c.postgres.instanceClass) add("postgres.instanceClass", "an RDS instance class on AWS", "nothing (missing)");
+    if (c.kafka.brokers % azs.length !== 0) {
+      add("kafka.brokers", `a multiple of the ${azs.length} availability zones (MSK spreads brokers evenly)`, `${c.kafka.brokers}`);
+    }
+  }
+  if (c.kafka.replicationFactor > c.kafka.brokers) {
+    add("kafka.replicationFactor", `at most the broker count (${c.kafka.brokers})`, `${c.kafka.replicationFactor}`);
+  }
+  if (c.kafka.minInsyncReplicas > c.kafka.replicationFactor) {
+    add("kafka.minInsyncReplicas", `at most the replication factor (${c.kafka.replicationFactor})`, `${c.kafka.minInsyncReplicas}`);
+  }
+  if (onAws) {
+    if (c.kafka.replicationFactor < 3) add("kafka.replicationFactor", `3 or more in ${env}`, `${c.kafka.replicationFactor}`);
+    if (c.kafka.minInsyncReplicas < 2) add("kafka.minInsyncReplicas", `2 or more in ${env}`, `${c.kafka.minInsyncReplicas}`);
+    if (c.kafka.uncleanLeaderElection) add("kafka.uncleanLeaderElection", `false in ${env} (no data loss on failover)`, "true");
+    if (c.gateway.corsOrigins.includes("*")) add("gateway.corsOrigins", `explicit origins in ${env}, never "*"`, "*");
+    if (!c.gateway.certificateArn) add("gateway.certificateArn", `an ACM certificate for TLS in ${env}`, "nothing (missing)");
+    if (c.postgres.backupRetentionDays < 7) add("postgres.backupRetentionDays", `7 or more in ${env}`, `${c.postgres.backupRetentionDays}`);
+  }
+  if (env === "prod") {
+    if (!c.redis.multiAzFailover) add("redis.multiAzFailover", "true in prod", "false");
+    if (c.redis.replicasPerShard < 1) add("redis.replicasPerShard", "1 or more in prod (failover needs a replica)", `${c.redis.replicasPerShard}`);
+    if (!c.postgres.multiAz) add("postgres.multiAz", "true in prod", "false");
+    if (!c.postgres.proxy) add("postgres.proxy", "true in prod (RDS Proxy pools connections)", "false");
+    if (c.redis.snapshotRetentionDays < 1) add("redis.snapshotRetentionDays", "1 or more in prod", `${c.redis.snapshotRetentionDays}`);
+    if (!c.protectData) add("protectData", "true in prod", "false");
+    if (c.gateway.replicas < 2) add("gateway.replicas", "2 or more in prod", `${c.gateway.replicas}`);
+    if (c.mesh.istiodReplicas < 2) add("mesh.istiodReplicas", "2 or more in prod", `${c.mesh.istiodReplicas}`);
+  }
+  return issues;
+}
+
+export type { Check };

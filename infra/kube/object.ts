@@ -1,0 +1,81 @@
+/**
+ * Kubernetes objects as plain data: pure builders return {@link KubeObject}s and
+ * {@link declareKubeObject} turns one into the matching Pulumi resource, so specs are testable
+ * without the engine and every object lands in the plan under its real type token.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+
+/** A Kubernetes object; values may be Pulumi inputs where they come from other resources. */
+export interface KubeObject {
+  apiVersion: string;
+  kind: string;
+  metadata: {
+    name: string;
+    namespace?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+  };
+  [field: string]: unknown;
+}
+
+/** Standard labels every object of ours carries (app.kubernetes.io recommended labels). */
+export function standardLabels(app: string, component: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    "app.kubernetes.io/name": app,
+    "app.kubernetes.io/component": component,
+    "app.kubernetes.io/part-of": "trademaster",
+    "app.kubernetes.io/managed-by": "pulumi",
+    ...extra,
+  };
+}
+
+// The typed classes share a constructor shape; their args types differ per kind, so the
+// object is handed over as the kind's own args (validated later against the real schemas).
+type KubeCtor = new (name: string, args: never, opts?: pulumi.CustomResourceOptions) => pulumi.CustomResource;
+
+const TYPED: Record<string, KubeCtor> = {
+  "v1/Namespace": k8s.core.v1.Namespace,
+  "v1/ServiceAccount": k8s.core.v1.ServiceAccount,
+  "v1/ConfigMap": k8s.core.v1.ConfigMap,
+  "v1/Secret": k8s.core.v1.Secret,
+  "v1/Service": k8s.core.v1.Service,
+  "v1/PersistentVolumeClaim": k8s.core.v1.PersistentVolumeClaim,
+  "apps/v1/Deployment": k8s.apps.v1.Deployment,
+  "apps/v1/StatefulSet": k8s.apps.v1.StatefulSet,
+  "apps/v1/DaemonSet": k8s.apps.v1.DaemonSet,
+  "autoscaling/v2/HorizontalPodAutoscaler": k8s.autoscaling.v2.HorizontalPodAutoscaler,
+  "policy/v1/PodDisruptionBudget": k8s.policy.v1.PodDisruptionBudget,
+  "scheduling.k8s.io/v1/PriorityClass": k8s.scheduling.v1.PriorityClass,
+  "networking.k8s.io/v1/NetworkPolicy": k8s.networking.v1.NetworkPolicy,
+  "networking.k8s.io/v1/Ingress": k8s.networking.v1.Ingress,
+  "rbac.authorization.k8s.io/v1/Role": k8s.rbac.v1.Role,
+  "rbac.authorization.k8s.io/v1/RoleBinding": k8s.rbac.v1.RoleBinding,
+  "rbac.authorization.k8s.io/v1/ClusterRole": k8s.rbac.v1.ClusterRole,
+  "rbac.authorization.k8s.io/v1/ClusterRoleBinding": k8s.rbac.v1.ClusterRoleBinding,
+  "batch/v1/CronJob": k8s.batch.v1.CronJob,
+  "batch/v1/Job": k8s.batch.v1.Job,
+};
+
+/** Logical Pulumi name of an object: unique per kind, namespace and name. */
+export function resourceName(obj: KubeObject): string {
+  const ns = obj.metadata.namespace ? `${obj.metadata.namespace}-` : "";
+  return `${obj.kind.toLowerCase()}-${ns}${obj.metadata.name}`;
+}
+
+/**
+ * Declares one object as a Pulumi resource of its own type (typed class for core kinds,
+ * CustomResource for CRDs). `opts.parent` should be the component that owns it.
+ */
+export function declareKubeObject(obj: KubeObject, opts: pulumi.CustomResourceOptions, name = resourceName(obj)): pulumi.CustomResource {
+  const ctor = TYPED[`${obj.apiVersion}/${obj.kind}`];
+  if (ctor) return new ctor(name, obj as never, opts);
+  return new k8s.apiextensions.CustomResource(name, obj as k8s.apiextensions.CustomResourceArgs, opts);
+}
+
+/** Declares many objects under one parent; returns them by resource name. */
+export function declareKubeObjects(objs: KubeObject[], opts: pulumi.CustomResourceOptions): Record<string, pulumi.CustomResource> {
+  const out: Record<string, pulumi.CustomResource> = {};
+  for (const o of objs) out[resourceName(o)] = declareKubeObject(o, opts);
+  return out;
+}

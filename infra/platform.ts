@@ -1,0 +1,67 @@
+/**
+ * The whole platform for one stack, from the validated config and catalog. Shared by the Pulumi
+ * entry point (index.ts) and the offline plan, so both evaluate exactly the same program.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import { AwsFoundation } from "./aws";
+import { ClusterBase } from "./cluster";
+import type { ClusterTarget, PlatformContext } from "./contracts";
+import { DataStores } from "./data";
+import { AwsEdge } from "./edge";
+import { ApiGateway } from "./gateway";
+import { ServiceMesh } from "./mesh";
+import { Observability } from "./observability";
+import { ServiceWorkload } from "./workloads";
+
+export interface PlatformOutputs {
+  environment: string;
+  services: string[];
+  namespaces: string[];
+}
+
+/** Declares every component of the platform. Config and catalog must already be validated. */
+export function definePlatform(ctx: PlatformContext): PlatformOutputs {
+  const { config, catalog } = ctx;
+  let foundation: AwsFoundation | undefined;
+  let target: ClusterTarget;
+  if (config.aws) {
+    foundation = new AwsFoundation("aws", { ...ctx, aws: config.aws });
+    target = foundation.clusterTarget;
+  } else {
+    const provider = new k8s.Provider("local", {
+      ...(config.kubernetes.context ? { context: config.kubernetes.context } : {}),
+      enableServerSideApply: true,
+    });
+    target = { provider, zones: [], imageRepositories: {} };
+  }
+  const onCluster: pulumi.ComponentResourceOptions = { providers: [target.provider] };
+
+  const cluster = new ClusterBase("cluster", ctx, onCluster);
+  const afterCluster = { ...onCluster, dependsOn: [cluster] };
+  const mesh = new ServiceMesh("mesh", ctx, afterCluster);
+  const data = new DataStores("data", { ...ctx, foundation }, afterCluster);
+  new Observability("observability", ctx, afterCluster);
+
+  for (const service of catalog.services) {
+    new ServiceWorkload(
+      service.name,
+      {
+        ...ctx,
+        service,
+        connection: data.connections[service.name],
+        zones: target.zones,
+        imageRepository: target.imageRepositories[service.name],
+      },
+      { ...onCluster, dependsOn: [cluster, mesh] },
+    );
+  }
+  new ApiGateway("gateway", { ...ctx, redis: data.gatewayRedis }, { ...onCluster, dependsOn: [cluster, mesh] });
+  if (foundation) new AwsEdge("edge", { ...ctx, foundation }, onCluster);
+
+  return {
+    environment: config.environment,
+    services: catalog.services.map((s) => s.name),
+    namespaces: Object.keys(cluster.namespaces),
+  };
+}

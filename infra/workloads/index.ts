@@ -1,0 +1,49 @@
+/** One catalog service as a workload: the objects of workloads/spec.ts as Pulumi resources. */
+import * as pulumi from "@pulumi/pulumi";
+import type { ServiceSpec } from "../catalog/schema";
+import { topicsByName } from "../catalog/derive";
+import type { PlatformContext, ServiceConnection } from "../contracts";
+import { declareKubeObjects } from "../kube/object";
+import { workloadObjects } from "./spec";
+
+export interface ServiceWorkloadArgs extends PlatformContext {
+  /** The catalog entry. */
+  service: ServiceSpec;
+  /** The service's own datastore and event-bus settings and credentials. */
+  connection: ServiceConnection;
+  /** Zones the cluster runs in (spread constraints); empty on local. */
+  zones: string[];
+  /** Image repository override (ECR on AWS). */
+  imageRepository?: pulumi.Input<string>;
+}
+
+/** Deployment, Service, ServiceAccount, ConfigMap, Secret, HPA and PDB of one service. */
+export class ServiceWorkload extends pulumi.ComponentResource {
+  constructor(name: string, args: ServiceWorkloadArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("trademaster:workloads:ServiceWorkload", name, {}, opts);
+    const build = (repo?: string) =>
+      workloadObjects({
+        service: args.service,
+        config: args.config,
+        topics: topicsByName(args.catalog),
+        imageRepository: repo,
+        zones: args.zones,
+        connection: args.connection,
+      });
+    if (args.imageRepository === undefined) {
+      declareKubeObjects(build(), { parent: this });
+    } else {
+      // The image repository is known only after ECR creates it; the image string waits for it.
+      const objs = build("REPOSITORY");
+      const image = pulumi.interpolate`${args.imageRepository}:${args.service.image.tag}`;
+      for (const o of objs) {
+        if (o.kind === "Deployment") {
+          const spec = o.spec as { template: { spec: { containers: Array<{ image: pulumi.Input<string> }> } } };
+          spec.template.spec.containers[0].image = image;
+        }
+      }
+      declareKubeObjects(objs, { parent: this });
+    }
+    this.registerOutputs({ service: args.service.name });
+  }
+}

@@ -1,0 +1,291 @@
+/**
+ * Pure builder of a catalog service's workload objects: ServiceAccount, ConfigMap, Secret,
+ * Deployment, Service, HPA and PDB. Secure by default:
+ * - non-root (uid 10001), no privilege escalation, all capabilities dropped, seccomp RuntimeDefault,
+ *   read-only root filesystem (a memory-backed /tmp is mounted instead);
+ * - no service-account token mounted (services never call the Kubernetes API);
+ * - requests and limits from the catalog; startup, readiness and liveness probes;
+ * - spread over zones (when the cluster has them) and nodes; PriorityClass by criticality.
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import type { ServiceSpec, TopicSpec } from "../catalog/schema";
+import { consumerGroupId, deadLetterTopicName, serviceAccountName } from "../catalog/derive";
+import { CORRELATION_HEADER, OTEL_COLLECTOR } from "../cluster/namespaces";
+import { PRIORITY_CLASS } from "../cluster/spec";
+import type { PlatformConfig } from "../config/schema";
+import type { ServiceConnection } from "../contracts";
+import { standardLabels, type KubeObject } from "../kube/object";
+
+export const RUN_AS_USER = 10001;
+
+export interface WorkloadInputs {
+  service: ServiceSpec;
+  config: PlatformConfig;
+  topics: Map<string, TopicSpec>;
+  /** Image repository override (ECR on AWS). */
+  imageRepository?: pulumi.Input<string>;
+  /** Zones the cluster's nodes run in; empty on local. */
+  zones: string[];
+  connection: ServiceConnection;
+}
+
+export function selectorLabels(service: ServiceSpec): Record<string, string> {
+  return { app: service.name };
+}
+
+export function podLabels(service: ServiceSpec): Record<string, string> {
+  return {
+    ...selectorLabels(service),
+    ...standardLabels(service.name, "service", {
+      version: service.image.tag,
+      "trademaster.io/team": service.team,
+      "trademaster.io/criticality": service.criticality,
+    }),
+  };
+}
+
+/** The non-secret settings of a service (also the content of its ConfigMap). */
+export function settingsFor(inputs: WorkloadInputs): Record<string, pulumi.Input<string>> {
+  const { service, topics, config } = inputs;
+  const topicName = (ref: string) => topics.get(ref)?.topicName ?? ref;
+  const settings: Record<string, pulumi.Input<string>> = {
+    SERVICE_NAME: service.name,
+    ENVIRONMENT: config.environment,
+    HTTP_PORT: String(service.ports.http),
+    METRICS_PORT: String(service.ports.metrics),
+    LOG_FORMAT: "json",
+    CORRELATION_ID_HEADER: CORRELATION_HEADER,
+    OTEL_SERVICE_NAME: service.name,
+    OTEL_EXPORTER_OTLP_ENDPOINT: `http://${OTEL_COLLECTOR.host}:${OTEL_COLLECTOR.grpcPort}`,
+    OTEL_PROPAGATORS: "tracecontext,baggage",
+    ...service.settings,
+  };
+  if (service.produces.length) {
+    settings.KAFKA_PRODUCE_TOPICS = service.produces.map(topicName).join(",");
+    // Ordering per key and no duplicates on producer retry (INT-001).
+    settings.KAFKA_PRODUCER_ACKS = "all";
+    settings.KAFKA_PRODUCER_ENABLE_IDEMPOTENCE = "true";
+    settings.KAFKA_PRODUCER_MAX_IN_FLIGHT = "5";
+    settings.KAFKA_PRODUCER_COMPRESSION = "lz4";
+  }
+  if (service.consumes.length) {
+    settings.KAFKA_CONSUME_TOPICS = service.consumes.map(topicName).join(",");
+    settings.KAFKA_CONSUMER_GROUP = consumerGroupId(service);
+    settings.KAFKA_DEAD_LETTER_TOPIC = deadLetterTopicName(service);
+    settings.KAFKA_CONSUMER_ISOLATION_LEVEL = "read_committed";
+    settings.KAFKA_CONSUMER_AUTO_OFFSET_RESET = "earliest";
+  }
+  if (service.datastores.postgres) settings.DB_POOL_MAX_SIZE = String(service.datastores.postgres.poolSize);
+  if (service.datastores.redis) {
+    settings.CACHE_KEY_PREFIX = service.datastores.redis.keyPrefix;
+    settings.CACHE_TTL_SECONDS = String(service.datastores.redis.ttlSeconds);
+  }
+  if (service.runtime === "jvm") {
+    settings.JAVA_TOOL_OPTIONS = `-XX:MaxRAMPercentage=${service.jvmMaxRamPercentage} -XX:+UseG1GC -XX:+ExitOnOutOfMemoryError -Djava.io.tmpdir=/tmp`;
+  } else {
+    settings.NODE_OPTIONS = "--enable-source-maps";
+  }
+  for (const [k, v] of Object.entries(inputs.connection.config)) settings[k] = v;
+  return settings;
+}
+
+function sortedRecord<T>(r: Record<string, T>): Record<string, T> {
+  return Object.fromEntries(Object.entries(r).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+export function configMapName(service: ServiceSpec): string {
+  return `${service.name}-config`;
+}
+
+export function secretName(service: ServiceSpec): string {
+  return `${service.name}-credentials`;
+}
+
+/** All workload objects of one service. */
+export function workloadObjects(inputs: WorkloadInputs): KubeObject[] {
+  const { service, config } = inputs;
+  const sizing = service.environments[config.environment];
+  const ns = service.namespace;
+  const labels = podLabels(service);
+  const selector = selectorLabels(service);
+  const meta = (name: string) => ({ name, namespace: ns, labels });
+  const hasSecrets = Object.keys(inputs.connection.secrets).length > 0;
+  const image = inputs.imageRepository
+    ? `${String(inputs.imageRepository)}:${service.image.tag}`
+    : `${service.image.repository}:${service.image.tag}`;
+
+  const objects: KubeObject[] = [
+    {
+      apiVersion: "v1",
+      kind: "ServiceAccount",
+      metadata: meta(serviceAccountName(service)),
+      automountServiceAccountToken: false,
+    },
+    {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: meta(configMapName(service)),
+      data: sortedRecord(settingsFor(inputs)),
+    },
+  ];
+  if (hasSecrets) {
+    objects.push({
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: meta(secretName(service)),
+      type: "Opaque",
+      stringData: sortedRecord(inputs.connection.secrets),
+    });
+  }
+
+  const http = service.ports.http;
+  const probe = (path: string, periodSeconds: number, failureThreshold: number) => ({
+    httpGet: { path, port: "http" },
+    periodSeconds,
+    timeoutSeconds: 2,
+    failureThreshold,
+  });
+  const spread = [
+    ...(inputs.zones.length > 1
+      ? [
+          {
+            maxSkew: 1,
+            topologyKey: "topology.kubernetes.io/zone",
+            // Critical services must not pile into one zone; others prefer not to.
+            whenUnsatisfiable: service.criticality === "critical" ? "DoNotSchedule" : "ScheduleAnyway",
+            labelSelector: { matchLabels: selector },
+          },
+        ]
+      : []),
+    { maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: selector } },
+  ];
+  const criticalPool = config.aws?.eks.nodeGroups.some((g) => g.workloadClass === "critical") ?? false;
+
+  const container = {
+    name: service.name,
+    image,
+    imagePullPolicy: "IfNotPresent",
+    ports: [
+      { name: "http", containerPort: http, protocol: "TCP" },
+      { name: "http-metrics", containerPort: service.ports.metrics, protocol: "TCP" },
+    ],
+    envFrom: [{ configMapRef: { name: configMapName(service) } }, ...(hasSecrets ? [{ secretRef: { name: secretName(service) } }] : [])],
+    resources: {
+      requests: { cpu: sizing.cpu.request, memory: sizing.memory.request },
+      limits: { cpu: sizing.cpu.limit, memory: sizing.memory.limit },
+    },
+    startupProbe: probe(service.health.startup ?? service.health.liveness, 5, 36),
+    readinessProbe: probe(service.health.readiness, 5, 3),
+    livenessProbe: probe(service.health.liveness, 10, 3),
+    securityContext: {
+      runAsNonRoot: true,
+      runAsUser: RUN_AS_USER,
+      runAsGroup: RUN_AS_USER,
+      allowPrivilegeEscalation: false,
+      privileged: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ["ALL"] },
+      seccompProfile: { type: "RuntimeDefault" },
+    },
+    volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
+  };
+
+  objects.push({
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: meta(service.name),
+    spec: {
+      replicas: sizing.replicas,
+      revisionHistoryLimit: 5,
+      selector: { matchLabels: selector },
+      strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+      template: {
+        metadata: {
+          labels,
+          annotations: {
+            "sidecar.istio.io/proxyCPU": config.kubernetes.sidecarCpuRequest,
+            "sidecar.istio.io/proxyMemory": "64Mi",
+            // Start the app only when its proxy is ready, stop the proxy after the app.
+            "proxy.istio.io/config": '{"holdApplicationUntilProxyStarts":true}',
+          },
+        },
+        spec: {
+          serviceAccountName: serviceAccountName(service),
+          automountServiceAccountToken: false,
+          priorityClassName: PRIORITY_CLASS[service.criticality],
+          terminationGracePeriodSeconds: service.routes.some((r) => r.websocket) ? 60 : 30,
+          securityContext: {
+            runAsNonRoot: true,
+            runAsUser: RUN_AS_USER,
+            runAsGroup: RUN_AS_USER,
+            fsGroup: RUN_AS_USER,
+            seccompProfile: { type: "RuntimeDefault" },
+          },
+          hostNetwork: false,
+          hostPID: false,
+          hostIPC: false,
+          topologySpreadConstraints: spread,
+          ...(criticalPool
+            ? {
+                affinity: {
+                  nodeAffinity: {
+                    preferredDuringSchedulingIgnoredDuringExecution: [
+                      {
+                        weight: 100,
+                        preference: {
+                          matchExpressions: [{ key: "workload-class", operator: "In", values: [service.criticality === "critical" ? "critical" : "general"] }],
+                        },
+                      },
+                    ],
+                  },
+                },
+              }
+            : {}),
+          containers: [container],
+          volumes: [{ name: "tmp", emptyDir: { medium: "Memory", sizeLimit: "64Mi" } }],
+        },
+      },
+    },
+  });
+  objects.push({
+    apiVersion: "v1",
+    kind: "Service",
+    metadata: meta(service.name),
+    spec: {
+      type: "ClusterIP",
+      selector,
+      ports: [
+        { name: "http", port: http, targetPort: "http", protocol: "TCP", appProtocol: "http" },
+        { name: "http-metrics", port: service.ports.metrics, targetPort: "http-metrics", protocol: "TCP", appProtocol: "http" },
+      ],
+    },
+  });
+  objects.push({
+    apiVersion: "autoscaling/v2",
+    kind: "HorizontalPodAutoscaler",
+    metadata: meta(service.name),
+    spec: {
+      scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: service.name },
+      minReplicas: sizing.replicas,
+      maxReplicas: sizing.maxReplicas,
+      metrics: [{ type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 70 } } }],
+      behavior: {
+        // Scale up fast for market open, down slowly so a lull does not drop warm pods.
+        scaleUp: { stabilizationWindowSeconds: 0, policies: [{ type: "Percent", value: 100, periodSeconds: 30 }] },
+        scaleDown: { stabilizationWindowSeconds: 300, policies: [{ type: "Pods", value: 1, periodSeconds: 60 }] },
+      },
+    },
+  });
+  objects.push({
+    apiVersion: "policy/v1",
+    kind: "PodDisruptionBudget",
+    metadata: meta(service.name),
+    spec: {
+      // With one replica a drain may proceed; with more, one pod at a time.
+      maxUnavailable: 1,
+      selector: { matchLabels: selector },
+      unhealthyPodEvictionPolicy: "AlwaysAllow",
+    },
+  });
+  return objects;
+}
