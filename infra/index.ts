@@ -1,15 +1,10 @@
 /**
- * Pulumi entry point (`pulumi up --stack <local|staging|prod>`). Validates the stack config and
- * the catalog before declaring any resource; a bad value stops the run with the file and key.
+ * Pulumi entry point (`pulumi up --stack <local|staging|prod>`). Config and catalog are validated
+ * before any resource is declared; a bad value stops the run naming the file and key path.
  */
-import * as pulumi from "@pulumi/pulumi";
-import { loadCatalog } from "./catalog/load";
-import { loadPlatformConfig, namespacedConfig } from "./config/load";
-import { definePlatform } from "./platform";
+import { program } from "./program";
 
-const config = loadPlatformConfig(pulumi.getStack(), namespacedConfig(pulumi.runtime.allConfig()));
-const catalog = loadCatalog();
-const outputs = definePlatform({ config, catalog });
+const outputs = program();
 
 export const environment = outputs.environment;
 export const services = outputs.services;

@@ -9,6 +9,7 @@ import * as path from "node:path";
 import * as yaml from "js-yaml";
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
+import { withNamespaceDependency } from "../kube/object";
 import { isPlainObject, parseDocument, str, obj, optional, ValidationError } from "../validation/schema";
 
 export const CHARTS_DIR = path.join(__dirname, "..", "..", "charts");
@@ -89,6 +90,7 @@ export interface PinnedChartArgs {
 /** Installs a pinned chart (Helm v4 Chart component) with merged values. */
 export function pinnedChart(resourceName: string, args: PinnedChartArgs, opts: pulumi.ComponentResourceOptions): k8s.helm.v4.Chart {
   const spec = loadChartSpec(args.chart, args.stack);
+  const namespace = args.namespace ?? spec.namespace;
   const oci = spec.repository.startsWith("oci://");
   return new k8s.helm.v4.Chart(
     resourceName,
@@ -97,9 +99,9 @@ export function pinnedChart(resourceName: string, args: PinnedChartArgs, opts: p
       chart: oci ? `${spec.repository.replace(/\/$/, "")}/${spec.chart}` : spec.chart,
       version: spec.version,
       ...(oci ? {} : { repositoryOpts: { repo: spec.repository } }),
-      namespace: args.namespace ?? spec.namespace,
+      namespace,
       values: mergeValues(spec.values, args.values ?? {}),
     },
-    opts,
+    withNamespaceDependency(namespace, opts),
   );
 }

@@ -1,7 +1,7 @@
 /** Cluster base: namespaces (mesh injection, Pod Security) and priority classes. */
 import * as pulumi from "@pulumi/pulumi";
 import type { PlatformContext } from "../contracts";
-import { declareKubeObjects } from "../kube/object";
+import { declareKubeObjects, registerNamespaceResources } from "../kube/object";
 import { namespaceObjects, priorityClassObjects } from "./spec";
 
 export type ClusterBaseArgs = PlatformContext;
@@ -15,6 +15,7 @@ export class ClusterBase extends pulumi.ComponentResource {
     const nsObjects = namespaceObjects(args.catalog);
     const declared = declareKubeObjects(nsObjects, { parent: this });
     this.namespaces = Object.fromEntries(nsObjects.map((o, i) => [o.metadata.name, Object.values(declared)[i]]));
+    registerNamespaceResources(this.namespaces);
     declareKubeObjects(priorityClassObjects(), { parent: this });
     this.registerOutputs({ namespaces: Object.keys(this.namespaces) });
   }

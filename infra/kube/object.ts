@@ -57,6 +57,28 @@ const TYPED: Record<string, KubeCtor> = {
   "batch/v1/Job": k8s.batch.v1.Job,
 };
 
+// Namespace resources of the current program, so namespaced objects wait for their namespace.
+const namespaceResources = new Map<string, pulumi.Resource>();
+
+/** Called by the cluster layer once namespaces are declared (replaces earlier registrations). */
+export function registerNamespaceResources(namespaces: Record<string, pulumi.Resource>): void {
+  namespaceResources.clear();
+  for (const [name, res] of Object.entries(namespaces)) namespaceResources.set(name, res);
+}
+
+/** Adds the namespace's resource to `opts.dependsOn` when the namespace is one of ours. */
+export function withNamespaceDependency<T extends pulumi.ResourceOptions>(namespace: string | undefined, opts: T): T {
+  const ns = namespace ? namespaceResources.get(namespace) : undefined;
+  if (!ns) return opts;
+  const existing = opts.dependsOn;
+  if (existing === undefined) return { ...opts, dependsOn: [ns] };
+  if (Array.isArray(existing)) return { ...opts, dependsOn: [...existing, ns] };
+  if (pulumi.Resource.isInstance(existing)) return { ...opts, dependsOn: [existing, ns] };
+  // A promise or output of one resource or a list of them.
+  const lifted = pulumi.output(existing as pulumi.Input<pulumi.Resource | pulumi.Resource[]>);
+  return { ...opts, dependsOn: lifted.apply((d) => [...(Array.isArray(d) ? d : [d]), ns]) };
+}
+
 /** Logical Pulumi name of an object: unique per kind, namespace and name. */
 export function resourceName(obj: KubeObject): string {
   const ns = obj.metadata.namespace ? `${obj.metadata.namespace}-` : "";
@@ -69,8 +91,9 @@ export function resourceName(obj: KubeObject): string {
  */
 export function declareKubeObject(obj: KubeObject, opts: pulumi.CustomResourceOptions, name = resourceName(obj)): pulumi.CustomResource {
   const ctor = TYPED[`${obj.apiVersion}/${obj.kind}`];
-  if (ctor) return new ctor(name, obj as never, opts);
-  return new k8s.apiextensions.CustomResource(name, obj as k8s.apiextensions.CustomResourceArgs, opts);
+  const withNs = obj.kind === "Namespace" ? opts : withNamespaceDependency(obj.metadata.namespace, opts);
+  if (ctor) return new ctor(name, obj as never, withNs);
+  return new k8s.apiextensions.CustomResource(name, obj as k8s.apiextensions.CustomResourceArgs, withNs);
 }
 
 /** Declares many objects under one parent; returns them by resource name. */

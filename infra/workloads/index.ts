@@ -21,6 +21,8 @@ export interface ServiceWorkloadArgs extends PlatformContext {
 export class ServiceWorkload extends pulumi.ComponentResource {
   constructor(name: string, args: ServiceWorkloadArgs, opts?: pulumi.ComponentResourceOptions) {
     super("trademaster:workloads:ServiceWorkload", name, {}, opts);
+    // Pods must be created after the mesh's injector exists, or they would run without a sidecar.
+    const children = { parent: this, dependsOn: opts?.dependsOn };
     const build = (repo?: string) =>
       workloadObjects({
         service: args.service,
@@ -31,7 +33,7 @@ export class ServiceWorkload extends pulumi.ComponentResource {
         connection: args.connection,
       });
     if (args.imageRepository === undefined) {
-      declareKubeObjects(build(), { parent: this });
+      declareKubeObjects(build(), children);
     } else {
       // The image repository is known only after ECR creates it; the image string waits for it.
       const objs = build("REPOSITORY");
@@ -42,7 +44,7 @@ export class ServiceWorkload extends pulumi.ComponentResource {
           spec.template.spec.containers[0].image = image;
         }
       }
-      declareKubeObjects(objs, { parent: this });
+      declareKubeObjects(objs, children);
     }
     this.registerOutputs({ service: args.service.name });
   }

@@ -15,6 +15,7 @@ import { PRIORITY_CLASS } from "../cluster/spec";
 import type { PlatformConfig } from "../config/schema";
 import type { ServiceConnection } from "../contracts";
 import { standardLabels, type KubeObject } from "../kube/object";
+import { proxyPodAnnotations } from "../mesh/pod-annotations";
 
 export const RUN_AS_USER = 10001;
 
@@ -202,12 +203,7 @@ export function workloadObjects(inputs: WorkloadInputs): KubeObject[] {
       template: {
         metadata: {
           labels,
-          annotations: {
-            "sidecar.istio.io/proxyCPU": config.kubernetes.sidecarCpuRequest,
-            "sidecar.istio.io/proxyMemory": "64Mi",
-            // Start the app only when its proxy is ready, stop the proxy after the app.
-            "proxy.istio.io/config": '{"holdApplicationUntilProxyStarts":true}',
-          },
+          annotations: proxyPodAnnotations(config),
         },
         spec: {
           serviceAccountName: serviceAccountName(service),

@@ -1,0 +1,88 @@
+/** Renders and writes the offline plan: the preview-like tree, plan.json and manifests. Pure except the writer. */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as yaml from "js-yaml";
+import type { Plan, PlanResource } from "./types";
+
+/** Stable JSON: keys sorted at every level, so the same plan is byte-identical. */
+export function stableJson(value: unknown): string {
+  return JSON.stringify(sortKeys(value), null, 2) + "\n";
+}
+
+function sortKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortKeys);
+  if (v === null || typeof v !== "object") return v;
+  return Object.fromEntries(
+    Object.keys(v as Record<string, unknown>)
+      .sort()
+      .map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]),
+  );
+}
+
+/** Kubernetes objects of the plan (typed resources and custom resources; not Helm chart components). */
+export function kubeObjects(plan: Plan): Array<{ urn: string; object: Record<string, unknown> }> {
+  return plan.resources
+    .filter((r) => r.custom && r.type.startsWith("kubernetes:") && typeof r.inputs.kind === "string" && typeof r.inputs.apiVersion === "string")
+    .map((r) => ({ urn: r.urn, object: r.inputs }));
+}
+
+/** Relative manifest path of an object: `<namespace or _cluster>/<kind>-<name>.yaml`. */
+export function manifestPath(obj: Record<string, unknown>): string {
+  const meta = (obj.metadata ?? {}) as { name?: string; namespace?: string };
+  const dir = meta.namespace ?? "_cluster";
+  return path.join(dir, `${String(obj.kind).toLowerCase()}-${meta.name ?? "unnamed"}.yaml`);
+}
+
+export function manifestYaml(obj: Record<string, unknown>): string {
+  return yaml.dump(obj, { sortKeys: true, lineWidth: 120, noRefs: true });
+}
+
+/** Writes plan.json, manifests/ and extra artifacts under `dir` (which is emptied first). */
+export function writePlan(plan: Plan, dir: string, artifacts: Record<string, string> = {}): { files: number } {
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(dir, { recursive: true });
+  let files = 0;
+  const write = (rel: string, content: string) => {
+    const file = path.join(dir, rel);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, content);
+    files++;
+  };
+  write("plan.json", stableJson(plan));
+  for (const { object } of kubeObjects(plan)) write(path.join("manifests", manifestPath(object)), manifestYaml(object));
+  for (const [rel, content] of Object.entries(artifacts).sort(([a], [b]) => a.localeCompare(b))) write(rel, content);
+  return { files };
+}
+
+/** A tree like `pulumi preview`: every resource under its parent, then counts per type. */
+export function renderTree(plan: Plan, opts: { maxDepth?: number } = {}): string {
+  const children = new Map<string | null, PlanResource[]>();
+  const urns = new Set(plan.resources.map((r) => r.urn));
+  for (const r of plan.resources) {
+    const key = r.parent && urns.has(r.parent) ? r.parent : null;
+    const list = children.get(key) ?? [];
+    list.push(r);
+    children.set(key, list);
+  }
+  const rows: Array<[string, string, string]> = [];
+  const visit = (parent: string | null, prefix: string, depth: number) => {
+    const list = (children.get(parent) ?? []).slice().sort((a, b) => (a.type + a.name).localeCompare(b.type + b.name));
+    list.forEach((r, i) => {
+      const last = i === list.length - 1;
+      const branch = parent === null ? "" : last ? "└─ " : "├─ ";
+      const flags = [r.protect ? "protected" : "", r.customTimeouts ? "timeouts" : ""].filter(Boolean).join(",");
+      rows.push([`${prefix}${branch}${r.type}`, r.name, flags]);
+      if (opts.maxDepth === undefined || depth < opts.maxDepth) {
+        visit(r.urn, parent === null ? prefix : prefix + (last ? "   " : "│  "), depth + 1);
+      }
+    });
+  };
+  visit(null, "", 0);
+  const w0 = Math.max(4, ...rows.map((r) => r[0].length));
+  const w1 = Math.max(4, ...rows.map((r) => r[1].length));
+  const lines = [` +  ${"Type".padEnd(w0)}  ${"Name".padEnd(w1)}  Plan`];
+  for (const [t, n, f] of rows) lines.push(` +  ${t.padEnd(w0)}  ${n.padEnd(w1)}  create${f ? ` (${f})` : ""}`);
+  lines.push("", "Resources:", `    + ${plan.summary.total} to create`, "", "By type:");
+  for (const [type, count] of Object.entries(plan.summary.byType)) lines.push(`    ${String(count).padStart(4)}  ${type}`);
+  return lines.join("\n");
+}

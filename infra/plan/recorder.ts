@@ -1,0 +1,123 @@
+/**
+ * Records what the program asks the engine for, by wrapping the mock resource monitor.
+ * Pulumi's mocks do not expose parents, dependencies, protect or timeouts; the gRPC request does.
+ * This touches internal runtime APIs (`runtime/settings`, protobuf requests), so it is isolated
+ * here: if a Pulumi upgrade changes them, only this file changes.
+ */
+import { SECRET, UNKNOWN } from "./types";
+
+/** What one RegisterResource request carried. */
+export interface RecordedResource {
+  urn: string;
+  type: string;
+  name: string;
+  custom: boolean;
+  parent: string | null;
+  provider: string | null;
+  dependencies: string[];
+  protect: boolean;
+  customTimeouts: { create?: string; update?: string; delete?: string } | null;
+  inputs: Record<string, unknown>;
+}
+
+// Signatures of Pulumi's wire format (sdk/nodejs/runtime/rpc.ts).
+const SIG_KEY = "4dabf18193072939515e22adb298388d";
+const SIG_SECRET = "1b47061264138c4ac30d75fd1eb44270";
+const SIG_RESOURCE = "5cf8f73096256a8f31e491e813e4eb8e";
+const SIG_OUTPUT = "d0e6a833031e9bbcd3f4e8bde6ca49a4";
+const SIG_ASSET = "c44067f5952c0a294b673a41bacd8c17";
+const SIG_ARCHIVE = "0def7320c3a5731c473e5ecbe6d01bc7";
+const UNKNOWN_VALUE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+/** Turns serialized property values into plain JSON with secret and unknown markers. */
+export function normalizeWireValue(v: unknown): unknown {
+  if (v === UNKNOWN_VALUE) return UNKNOWN;
+  if (Array.isArray(v)) return v.map(normalizeWireValue);
+  if (v === null || typeof v !== "object") return v;
+  const o = v as Record<string, unknown>;
+  const sig = o[SIG_KEY];
+  if (sig === SIG_SECRET) return SECRET;
+  if (sig === SIG_RESOURCE) return typeof o.urn === "string" ? o.urn : UNKNOWN;
+  if (sig === SIG_OUTPUT) {
+    if (o.secret === true) return SECRET;
+    return "value" in o ? normalizeWireValue(o.value) : UNKNOWN;
+  }
+  if (sig === SIG_ASSET || sig === SIG_ARCHIVE) {
+    return { asset: (o.path ?? o.uri ?? (o.text !== undefined ? "(inline text)" : "(archive)")) as string };
+  }
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(o).sort()) out[key] = normalizeWireValue(o[key]);
+  return out;
+}
+
+/** Provider references are `<urn>::<id>`; the id is unknown in preview, the URN is what counts. */
+function providerUrn(ref: string): string | null {
+  if (!ref) return null;
+  const i = ref.lastIndexOf("::");
+  return i > 0 ? ref.slice(0, i) : ref;
+}
+
+interface ProtoTimeouts {
+  getCreate(): string;
+  getUpdate(): string;
+  getDelete(): string;
+}
+interface ProtoRegisterRequest {
+  getType(): string;
+  getName(): string;
+  getParent(): string;
+  getCustom(): boolean;
+  getProvider(): string;
+  getDependenciesList(): string[];
+  getProtect?(): boolean;
+  getCustomtimeouts?(): ProtoTimeouts | undefined;
+  getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
+  getPropertydependenciesMap?(): { forEach(cb: (v: { getUrnsList(): string[] }, k: string) => void): void };
+}
+interface ProtoRegisterResponse {
+  getUrn(): string;
+}
+type Callback = (err: unknown, resp: ProtoRegisterResponse | undefined) => void;
+interface MonitorLike {
+  registerResource(req: ProtoRegisterRequest, cb: Callback): unknown;
+}
+
+/** Wraps the current (mock) monitor; every registration is appended to `into`. */
+export function recordRegistrations(into: RecordedResource[]): void {
+  // Internal API: the monitor instance the runtime talks to (set by setMocks).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const settings = require("@pulumi/pulumi/runtime/settings") as { getMonitor(): MonitorLike };
+  const monitor = settings.getMonitor();
+  const original = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req, cb) =>
+    original(req, (err, resp) => {
+      if (!err && resp) into.push(toRecord(req, resp.getUrn()));
+      cb(err, resp);
+    });
+}
+
+function toRecord(req: ProtoRegisterRequest, urn: string): RecordedResource {
+  const deps = new Set(req.getDependenciesList());
+  req.getPropertydependenciesMap?.().forEach((v) => v.getUrnsList().forEach((u) => deps.add(u)));
+  const t = req.getCustomtimeouts?.();
+  const timeouts = t ? Object.fromEntries(Object.entries({ create: t.getCreate(), update: t.getUpdate(), delete: t.getDelete() }).filter(([, v]) => v)) : {};
+  return {
+    urn,
+    type: req.getType(),
+    name: req.getName(),
+    custom: req.getCustom(),
+    parent: req.getParent() || null,
+    provider: providerUrn(req.getProvider()),
+    dependencies: [...deps].filter(Boolean).sort(),
+    protect: req.getProtect?.() ?? false,
+    customTimeouts: Object.keys(timeouts).length ? timeouts : null,
+    inputs: (normalizeWireValue(req.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>) ?? {},
+  };
+}
+
+/** Waits until every outstanding registration has been answered. */
+export async function settle(): Promise<void> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
+  await settings.waitForRPCs();
+}

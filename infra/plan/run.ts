@@ -1,0 +1,154 @@
+/**
+ * The offline plan: evaluates the real program in-process with Pulumi's test runtime (preview
+ * mode), from the stack file in stacks/. No CLI, credentials or cluster. Outputs that only the
+ * engine could know stay unknown; nothing is invented.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as yaml from "js-yaml";
+import * as pulumi from "@pulumi/pulumi";
+import { isPlainObject, ValidationError } from "../validation/schema";
+import { loadPlatformConfig, namespacedConfig, stackFile } from "../config/load";
+import { loadCatalog } from "../catalog/load";
+import { program } from "../program";
+import { recordRegistrations, settle, type RecordedResource } from "./recorder";
+import { PLAN_FORMAT_VERSION, SECRET, type Plan, type PlanResource } from "./types";
+
+export const REPO_ROOT = path.join(__dirname, "..", "..");
+export const PROJECT = "trademaster-platform";
+
+export interface RunPlanOptions {
+  stack: string;
+  /** Catalog file instead of the shipped one. */
+  catalogFile?: string;
+  /** Directory holding Pulumi.<stack>.yaml (default: stacks/). */
+  stacksDir?: string;
+}
+
+export interface StackConfigFile {
+  /** Flat config as the engine passes it: `ns:key` → string (objects JSON-encoded). */
+  config: Record<string, string>;
+  /** Keys whose value is `secure:` in the file (masked in the plan). */
+  secretKeys: string[];
+}
+
+/** Reads `stacks/Pulumi.<stack>.yaml` into the flat config map the engine would pass. */
+export function readStackFile(stack: string, stacksDir = path.join(REPO_ROOT, "stacks")): StackConfigFile {
+  const file = path.join(stacksDir, `Pulumi.${stack}.yaml`);
+  const shown = stackFile(stack);
+  if (!/^[a-z][a-z0-9-]*$/.test(stack)) {
+    throw new ValidationError("--stack", [{ path: "--stack", expected: "a stack name like local, staging or prod", found: `"${stack}"` }]);
+  }
+  if (!fs.existsSync(file)) {
+    const known = fs.existsSync(stacksDir) ? fs.readdirSync(stacksDir).filter((f) => /^Pulumi\..+\.yaml$/.test(f)).map((f) => f.slice(7, -5)) : [];
+    throw new ValidationError(shown, [{ path: "(file)", expected: `an existing stack file (known stacks: ${known.join(", ")})`, found: "no such file" }]);
+  }
+  let doc: unknown;
+  try {
+    doc = yaml.load(fs.readFileSync(file, "utf8"));
+  } catch (e) {
+    throw new ValidationError(shown, [{ path: "(document)", expected: "valid YAML", found: (e as Error).message.split("\n")[0] }]);
+  }
+  if (!isPlainObject(doc) || !isPlainObject(doc.config)) {
+    throw new ValidationError(shown, [{ path: "config", expected: "a mapping of config keys", found: typeof doc }]);
+  }
+  const config: Record<string, string> = {};
+  const secretKeys: string[] = [];
+  for (const [key, value] of Object.entries(doc.config)) {
+    if (isPlainObject(value) && typeof value.secure === "string" && Object.keys(value).length === 1) {
+      // Ciphertext can only be decrypted by the CLI with the stack's secrets provider.
+      config[key] = SECRET;
+      secretKeys.push(key);
+    } else {
+      config[key] = typeof value === "string" ? value : JSON.stringify(value);
+    }
+  }
+  return { config, secretKeys };
+}
+
+let running = false;
+
+/** Runs the program for a stack and returns the plan. Runs are serialized (one runtime per process). */
+export async function runPlan(opts: RunPlanOptions): Promise<Plan> {
+  if (running) throw new Error("runPlan: a plan is already running in this process; await it first");
+  running = true;
+  try {
+    const stackConfig = readStackFile(opts.stack, opts.stacksDir);
+    // Validate before the runtime starts, so a bad value declares nothing.
+    const config = loadPlatformConfig(opts.stack, namespacedConfig(stackConfig.config));
+    loadCatalog(opts.catalogFile);
+
+    pulumi.runtime.setAllConfig(stackConfig.config, stackConfig.secretKeys);
+    await pulumi.runtime.setMocks(
+      {
+        // Preview semantics: a resource's outputs are its inputs; anything else stays unknown.
+        newResource: (args) => ({ id: undefined, state: args.inputs }),
+        call: (args) => {
+          throw new Error(`offline plan: the invoke ${args.token} needs a cloud provider; the program must not depend on invokes`);
+        },
+      },
+      PROJECT,
+      opts.stack,
+      true,
+    );
+    const recorded: RecordedResource[] = [];
+    recordRegistrations(recorded);
+    let programError: unknown;
+    await pulumi.runtime
+      .runInPulumiStack(() => {
+        try {
+          return Promise.resolve(program({ catalogFile: opts.catalogFile }));
+        } catch (e) {
+          programError = e;
+          throw e;
+        }
+      })
+      .catch((e: unknown) => {
+        programError ??= e;
+      });
+    await settle();
+    if (programError) throw programError;
+    return toPlan(opts.stack, config.environment, recorded);
+  } finally {
+    running = false;
+  }
+}
+
+/** Builds the sorted plan document from the recorded registrations. */
+export function toPlan(stack: string, environment: string, recorded: RecordedResource[]): Plan {
+  const byUrn = new Map(recorded.map((r) => [r.urn, r]));
+  const componentOf = (r: RecordedResource): string | null => {
+    let p = r.parent ? byUrn.get(r.parent) : undefined;
+    while (p) {
+      if (p.type.startsWith("trademaster:")) return p.type;
+      p = p.parent ? byUrn.get(p.parent) : undefined;
+    }
+    return null;
+  };
+  const resources: PlanResource[] = [...byUrn.values()]
+    .sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0))
+    .map((r) => ({
+      urn: r.urn,
+      type: r.type,
+      name: r.name,
+      custom: r.custom,
+      parent: r.parent,
+      provider: r.provider,
+      dependencies: r.dependencies,
+      protect: r.protect,
+      customTimeouts: r.customTimeouts,
+      component: r.type.startsWith("trademaster:") ? r.type : componentOf(r),
+      inputs: r.inputs,
+    }));
+  const byType: Record<string, number> = {};
+  for (const r of resources) byType[r.type] = (byType[r.type] ?? 0) + 1;
+  return {
+    version: PLAN_FORMAT_VERSION,
+    project: PROJECT,
+    stack,
+    environment,
+    offline: true,
+    resources,
+    summary: { total: resources.length, byType: Object.fromEntries(Object.entries(byType).sort(([a], [b]) => a.localeCompare(b))) },
+  };
+}
