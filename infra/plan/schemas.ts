@@ -1,0 +1,552 @@
+/**
+ * Schema validation of every Kubernetes object of the offline plan.
+ *
+ * - Core kinds are checked with `kubernetes-models`, CRDs with the `@kubernetes-models/*` package
+ *   of their API group (Istio, prometheus-operator, Gateway API). The model's own `validate()`
+ *   runs the generated JSON-schema validator; its errors become {@link SchemaIssue}s naming the
+ *   field path.
+ * - CRDs without an npm package are checked by the hand-written validators registered in
+ *   `infra/{data,gateway,observability}/crds.ts`.
+ * - An object with neither is an issue itself ("no schema for ..."): nothing escapes.
+ *
+ * Plan values may be the markers `[unknown]` (known only after deploy) or `[secret]` (masked).
+ * A marker where the schema wants, say, an integer says nothing about the real value, so such a
+ * marker is replaced by a placeholder the schema accepts (derived from the error: type, enum,
+ * format, pattern, bounds) and the object re-validated; only markers the schema rejects are
+ * replaced. Errors still at a marker after that are about an unknown value and are dropped.
+ *
+ * Limitation (of the packages, not of this module): the generated validators allow unknown
+ * fields, so a misspelt optional field is not reported.
+ */
+import { DATA_CRD_VALIDATORS } from "../data/crds";
+import { GATEWAY_CRD_VALIDATORS } from "../gateway/crds";
+import type { CrdValidator, CrdValidators } from "../kube/crd-validator";
+import { OBSERVABILITY_CRD_VALIDATORS } from "../observability/crds";
+import { describe, isPlainObject } from "../validation/schema";
+import { SECRET, UNKNOWN, type Plan } from "./types";
+
+/** One schema violation of one object. */
+export interface SchemaIssue {
+  /** URN of the plan resource the object belongs to, when known. */
+  urn?: string;
+  apiVersion: string;
+  kind: string;
+  name: string;
+  namespace?: string;
+  /** Path of the bad field inside the object, e.g. `spec.template.spec.containers[0].ports[0].containerPort`; empty for the whole object. */
+  path: string;
+  message: string;
+}
+
+/** An object to validate, with the URN of its plan resource when it has one. */
+export interface KubeObjectRef {
+  urn?: string;
+  object: Record<string, unknown>;
+}
+
+export interface ValidateOptions {
+  /** Validators for CRDs without a schema package; defaults to every registered one. */
+  validators?: CrdValidators;
+}
+
+/** Where the schema of an `apiVersion/kind` comes from (`null`: nowhere, which is an issue). */
+export type SchemaSource = { package: string; module: string } | { validator: true } | null;
+
+const MARKERS = [UNKNOWN, SECRET] as const;
+
+/** API groups served by a CRD schema package; every other group is looked up in `kubernetes-models`. */
+const CRD_PACKAGES: Readonly<Record<string, string>> = {
+  "networking.istio.io": "@kubernetes-models/istio",
+  "security.istio.io": "@kubernetes-models/istio",
+  "telemetry.istio.io": "@kubernetes-models/istio",
+  "extensions.istio.io": "@kubernetes-models/istio",
+  "install.istio.io": "@kubernetes-models/istio",
+  "monitoring.coreos.com": "@kubernetes-models/prometheus-operator",
+  "gateway.networking.k8s.io": "@kubernetes-models/gateway-api",
+  "gateway.networking.x-k8s.io": "@kubernetes-models/gateway-api",
+};
+const CORE_PACKAGE = "kubernetes-models";
+
+// Strict shapes keep the module specifier inside the package's own `exports` map.
+const GROUP_RE = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
+const VERSION_RE = /^v[0-9]+((alpha|beta)[0-9]+)?$/;
+const KIND_RE = /^[A-Z][A-Za-z0-9]*$/;
+
+/** Every registered hand-written CRD validator, by `apiVersion/kind` (several may share a key). */
+export function registeredValidators(): CrdValidators {
+  const merged: Record<string, CrdValidator[]> = {};
+  for (const registry of [DATA_CRD_VALIDATORS, GATEWAY_CRD_VALIDATORS, OBSERVABILITY_CRD_VALIDATORS]) {
+    for (const [key, fn] of Object.entries(registry)) (merged[key] ??= []).push(fn);
+  }
+  const out: CrdValidators = {};
+  for (const [key, fns] of Object.entries(merged)) {
+    out[key] = fns.length === 1 ? fns[0] : (obj) => fns.flatMap((fn) => fn(obj));
+  }
+  return out;
+}
+
+/** The schema package and module for an `apiVersion`/`kind`, or null when the shape can't have one. */
+export function schemaModuleFor(apiVersion: string, kind: string): { package: string; module: string } | null {
+  const parts = apiVersion.split("/");
+  const [group, version] = parts.length === 1 ? ["", parts[0]] : parts;
+  if (parts.length > 2 || !VERSION_RE.test(version) || !KIND_RE.test(kind)) return null;
+  if (group !== "" && !GROUP_RE.test(group)) return null;
+  const pkg = CRD_PACKAGES[group] ?? CORE_PACKAGE;
+  return { package: pkg, module: `${pkg}/${group === "" ? "" : `${group}/`}${version}/${kind}` };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Loading models (ESM-only packages: dynamic import, cached per module)
+
+/** An error as the generated (ajv) validators report it. */
+interface SchemaError {
+  instancePath: string;
+  keyword: string;
+  params: Record<string, unknown>;
+  message?: string;
+}
+
+interface ModelInstance {
+  validate(): void;
+}
+interface ModelClass {
+  new (data: Record<string, unknown>): ModelInstance;
+  apiVersion?: unknown;
+  kind?: unknown;
+}
+
+const modelCache = new Map<string, Promise<ModelClass | null>>();
+
+function isModuleMissing(err: unknown, module: string): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (code === "ERR_PACKAGE_PATH_NOT_EXPORTED") return true;
+  // Only a missing kind file counts; a missing dependency of an existing model is a broken install.
+  const tail = module.split("/").slice(-2).join("/");
+  return code === "ERR_MODULE_NOT_FOUND" && String((err as Error).message).includes(`${tail}.js`);
+}
+
+async function importModel(apiVersion: string, kind: string): Promise<ModelClass | null> {
+  const target = schemaModuleFor(apiVersion, kind);
+  if (!target) return null;
+  let mod: unknown;
+  try {
+    mod = await import(target.module);
+  } catch (err) {
+    if (isModuleMissing(err, target.module)) return null;
+    throw err;
+  }
+  const ctor = (mod as Record<string, unknown>)[kind];
+  if (typeof ctor !== "function") return null;
+  const model = ctor as ModelClass;
+  // Sub-structures (e.g. v1/PodSpec) live beside the kinds: only a top-level kind of this
+  // exact apiVersion is a schema for the object.
+  if (model.apiVersion !== apiVersion || model.kind !== kind) return null;
+  return model;
+}
+
+function loadModel(apiVersion: string, kind: string): Promise<ModelClass | null> {
+  const key = `${apiVersion}/${kind}`;
+  let cached = modelCache.get(key);
+  if (!cached) {
+    cached = importModel(apiVersion, kind);
+    modelCache.set(key, cached);
+  }
+  return cached;
+}
+
+/** Where the schema of `apiVersion/kind` comes from; loads (and caches) the model if there is one. */
+export async function schemaSourceFor(apiVersion: string, kind: string, validators: CrdValidators = registeredValidators()): Promise<SchemaSource> {
+  const target = schemaModuleFor(apiVersion, kind);
+  if (target && (await loadModel(apiVersion, kind))) return target;
+  return validators[`${apiVersion}/${kind}`] ? { validator: true } : null;
+}
+
+function runModel(model: ModelClass, obj: Record<string, unknown>): SchemaError[] {
+  try {
+    new model(obj).validate();
+    return [];
+  } catch (err) {
+    const errors = (err as { errors?: unknown }).errors;
+    if (Array.isArray(errors)) return errors as SchemaError[];
+    return [{ instancePath: "", keyword: "exception", params: {}, message: String((err as Error).message ?? err) }];
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// JSON pointers and paths
+
+function decodePointer(pointer: string): string[] {
+  if (pointer === "") return [];
+  return pointer
+    .slice(1)
+    .split("/")
+    .map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
+}
+
+function encodePointer(segments: readonly string[]): string {
+  return segments.map((s) => `/${s.replace(/~/g, "~0").replace(/\//g, "~1")}`).join("");
+}
+
+function isUnder(pointer: string, base: string): boolean {
+  return pointer === base || pointer.startsWith(`${base}/`);
+}
+
+function valueAt(root: unknown, segments: readonly string[]): unknown {
+  let cur = root;
+  for (const seg of segments) {
+    if (Array.isArray(cur)) cur = cur[Number(seg)];
+    else if (isPlainObject(cur)) cur = cur[seg];
+    else return undefined;
+  }
+  return cur;
+}
+
+function setAt(root: unknown, segments: readonly string[], value: unknown): void {
+  const parent = valueAt(root, segments.slice(0, -1));
+  const last = segments[segments.length - 1];
+  if (Array.isArray(parent)) parent[Number(last)] = value;
+  else if (isPlainObject(parent)) parent[last] = value;
+}
+
+const IDENT_RE = /^[A-Za-z_$][A-Za-z0-9_$-]*$/;
+
+/** Readable path: `spec.containers[0].env`, `metadata.labels["app.kubernetes.io/name"]`. */
+export function formatPath(root: unknown, segments: readonly string[]): string {
+  let out = "";
+  let cur = root;
+  for (const seg of segments) {
+    if (Array.isArray(cur) && /^\d+$/.test(seg)) out += `[${seg}]`;
+    else if (IDENT_RE.test(seg)) out += out === "" ? seg : `.${seg}`;
+    else out += `[${JSON.stringify(seg)}]`;
+    cur = valueAt(cur, [seg]);
+  }
+  return out;
+}
+
+/** Splits a readable path (`a.b[0]["x/y"]`) into segments; the inverse of {@link formatPath}. */
+export function parsePath(path: string): string[] {
+  const segments: string[] = [];
+  const re = /\[(\d+)\]|\[("(?:[^"\\]|\\.)*")\]|\.?([^.[\]]+)/g;
+  for (const m of path.matchAll(re)) {
+    if (m[1] !== undefined) segments.push(m[1]);
+    else if (m[2] !== undefined) segments.push(JSON.parse(m[2]) as string);
+    else if (m[3] !== undefined) segments.push(m[3]);
+  }
+  return segments;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Markers and placeholders
+
+/** JSON pointers of every string that is, or contains, a plan marker. */
+function findMarkers(value: unknown, segments: string[], out: Map<string, string>): void {
+  if (typeof value === "string") {
+    if (MARKERS.some((m) => value.includes(m))) out.set(encodePointer(segments), value);
+  } else if (Array.isArray(value)) {
+    value.forEach((v, i) => findMarkers(v, [...segments, String(i)], out));
+  } else if (isPlainObject(value)) {
+    for (const [k, v] of Object.entries(value)) findMarkers(v, [...segments, k], out);
+  }
+}
+
+const TYPE_PLACEHOLDERS: Readonly<Record<string, unknown>> = {
+  integer: 1,
+  number: 1,
+  boolean: false,
+  object: {},
+  array: [],
+  null: null,
+};
+
+// A value of each format the validators know (ajv-formats plus the Kubernetes ones).
+const FORMAT_PLACEHOLDERS: Readonly<Record<string, string>> = {
+  quantity: "1",
+  byte: "",
+  "int-or-string": "1",
+  "date-time": "1970-01-01T00:00:00Z",
+  date: "1970-01-01",
+  time: "00:00:00Z",
+  duration: "P1D",
+  uri: "https://placeholder.invalid/",
+  url: "https://placeholder.invalid/",
+  "uri-reference": "placeholder",
+  iri: "https://placeholder.invalid/",
+  "iri-reference": "placeholder",
+  "uri-template": "placeholder",
+  hostname: "placeholder.invalid",
+  "idn-hostname": "placeholder.invalid",
+  email: "placeholder@example.com",
+  "idn-email": "placeholder@example.com",
+  ipv4: "192.0.2.1",
+  ipv6: "2001:db8::1",
+  cidr: "192.0.2.0/24",
+  uuid: "00000000-0000-0000-0000-000000000000",
+  regex: ".*",
+  "json-pointer": "",
+  "relative-json-pointer": "0",
+};
+
+// Tried against a `pattern` in order; the first match is the placeholder.
+const PATTERN_PROBES = ["1s", "1", "0", "a", "x", "placeholder", "a.b", "a-b", "1m", "100m", "1Gi", "1.0", "A", "P1D", "192.0.2.1", "https://placeholder.invalid/", "placeholder.invalid"];
+
+function patternPlaceholder(pattern: string): string | undefined {
+  let re: RegExp;
+  try {
+    re = new RegExp(pattern, "u");
+  } catch {
+    try {
+      re = new RegExp(pattern);
+    } catch {
+      return undefined;
+    }
+  }
+  return PATTERN_PROBES.find((p) => re.test(p));
+}
+
+/** Values that would satisfy the failed keywords at a marker, best first. */
+function placeholdersFor(original: string, errors: readonly SchemaError[]): unknown[] {
+  const out: unknown[] = [];
+  // A marker inside a longer string (a URL with an unknown host): neutral text in its place.
+  if (!MARKERS.includes(original as (typeof MARKERS)[number])) {
+    out.push(MARKERS.reduce((s, m) => s.split(m).join("unknown"), original));
+    out.push(MARKERS.reduce((s, m) => s.split(m).join("0"), original));
+  }
+  for (const e of errors) {
+    const p = e.params;
+    switch (e.keyword) {
+      case "type":
+        for (const t of String(p.type).split(",")) if (t in TYPE_PLACEHOLDERS) out.push(TYPE_PLACEHOLDERS[t]);
+        break;
+      case "enum":
+        if (Array.isArray(p.allowedValues)) out.push(...p.allowedValues);
+        break;
+      case "const":
+        out.push(p.allowedValue);
+        break;
+      case "format":
+        if (String(p.format) in FORMAT_PLACEHOLDERS) out.push(FORMAT_PLACEHOLDERS[String(p.format)]);
+        break;
+      case "pattern": {
+        const probe = patternPlaceholder(String(p.pattern));
+        if (probe !== undefined) out.push(probe);
+        break;
+      }
+      case "minLength":
+        out.push("x".repeat(Number(p.limit)));
+        break;
+      case "maxLength":
+        out.push("x".repeat(Math.min(Number(p.limit), 1)));
+        break;
+      case "minimum":
+      case "maximum":
+      case "exclusiveMinimum":
+      case "exclusiveMaximum": {
+        const limit = Number(p.limit);
+        out.push(p.comparison === ">" ? limit + 1 : p.comparison === "<" ? limit - 1 : limit);
+        break;
+      }
+      case "multipleOf":
+        out.push(Number(p.multipleOf));
+        break;
+    }
+  }
+  return out;
+}
+
+const MAX_ROUNDS = 8;
+
+/**
+ * Validates with `check`, replacing markers the schema rejects by placeholders until the errors
+ * at markers are gone (or no placeholder is left); returns the errors not caused by a marker.
+ */
+function validateTolerant(check: (obj: Record<string, unknown>) => SchemaError[], obj: Record<string, unknown>): SchemaError[] {
+  let errors = check(obj);
+  if (errors.length === 0) return errors;
+  const markers = new Map<string, string>();
+  findMarkers(obj, [], markers);
+  if (markers.size === 0) return errors;
+
+  const working = structuredClone(obj);
+  const candidates = new Map<string, unknown[]>();
+  const tried = new Map<string, Set<string>>();
+  for (let round = 0; round < MAX_ROUNDS; round++) {
+    let changed = false;
+    for (const [pointer, original] of markers) {
+      const here = errors.filter((e) => isUnder(e.instancePath, pointer));
+      if (here.length === 0) continue;
+      const known = candidates.get(pointer) ?? [];
+      known.push(...placeholdersFor(original, here));
+      candidates.set(pointer, known);
+      const seen = tried.get(pointer) ?? new Set<string>();
+      tried.set(pointer, seen);
+      const next = known.find((c) => !seen.has(JSON.stringify(c)));
+      if (next === undefined) continue;
+      seen.add(JSON.stringify(next));
+      setAt(working, decodePointer(pointer), structuredClone(next));
+      changed = true;
+    }
+    if (!changed) break;
+    errors = check(working);
+  }
+  return errors.filter((e) => ![...markers.keys()].some((m) => isUnder(e.instancePath, m)));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Errors to issues
+
+function issuesFromSchemaErrors(obj: Record<string, unknown>, errors: readonly SchemaError[]): Array<{ path: string; message: string }> {
+  interface AtPath {
+    /** Summaries of oneOf/anyOf: they only repeat their branches' errors at the same path. */
+    composite: string[];
+    messages: string[];
+    /** The value found, for keywords that judge the value itself. */
+    found?: string;
+  }
+  const byPath = new Map<string, AtPath>();
+  for (const e of errors) {
+    const segments = decodePointer(e.instancePath);
+    let message: string;
+    let judgesValue = true;
+    switch (e.keyword) {
+      case "required":
+        segments.push(String(e.params.missingProperty));
+        message = "required field is missing";
+        judgesValue = false;
+        break;
+      case "additionalProperties":
+        segments.push(String(e.params.additionalProperty));
+        message = "field is not allowed here";
+        judgesValue = false;
+        break;
+      case "enum": {
+        const allowed = Array.isArray(e.params.allowedValues) ? e.params.allowedValues.map((v) => JSON.stringify(v)).join(" | ") : "?";
+        message = `must be one of ${allowed}`;
+        break;
+      }
+      default:
+        message = e.message ?? `fails "${e.keyword}"`;
+    }
+    const path = formatPath(obj, segments);
+    const entry: AtPath = byPath.get(path) ?? { composite: [], messages: [] };
+    byPath.set(path, entry);
+    const bucket = e.keyword === "oneOf" || e.keyword === "anyOf" ? entry.composite : entry.messages;
+    if (!bucket.includes(message)) bucket.push(message);
+    if (judgesValue) entry.found = describe(valueAt(obj, segments));
+  }
+  const out: Array<{ path: string; message: string }> = [];
+  for (const [path, { composite, messages, found }] of byPath) {
+    const text = messages.length === 0 ? composite.join("; ") : messages.join(composite.length > 0 ? " or " : "; ");
+    out.push({ path, message: found !== undefined ? `${text}, found ${found}` : text });
+  }
+  return out;
+}
+
+function stringAt(obj: Record<string, unknown>, ...keys: string[]): string | undefined {
+  const v = valueAt(obj, keys);
+  return typeof v === "string" ? v : undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Public API
+
+/**
+ * Validates each object against its real schema (see the module doc) and returns every issue;
+ * an empty list means all objects are valid. Issues come in input order, by path within an object.
+ */
+export async function validateKubeObjects(objects: KubeObjectRef[], opts: ValidateOptions = {}): Promise<SchemaIssue[]> {
+  const validators = opts.validators ?? registeredValidators();
+  // Load every distinct model once, in parallel, before the (synchronous) checks.
+  const models = new Map<string, ModelClass | null>();
+  const keys = new Set<string>();
+  for (const { object } of objects) {
+    const apiVersion = stringAt(object, "apiVersion");
+    const kind = stringAt(object, "kind");
+    if (apiVersion && kind) keys.add(`${apiVersion}\u0000${kind}`);
+  }
+  await Promise.all(
+    [...keys].map(async (key) => {
+      const [apiVersion, kind] = key.split("\u0000");
+      models.set(`${apiVersion}/${kind}`, await loadModel(apiVersion, kind));
+    }),
+  );
+
+  const issues: SchemaIssue[] = [];
+  for (const { urn, object } of objects) {
+    const apiVersion = stringAt(object, "apiVersion") ?? "";
+    const kind = stringAt(object, "kind") ?? "";
+    const name = stringAt(object, "metadata", "name") ?? "";
+    const namespace = stringAt(object, "metadata", "namespace");
+    const where = { ...(urn !== undefined ? { urn } : {}), apiVersion, kind, name, ...(namespace !== undefined ? { namespace } : {}) };
+    const found: Array<{ path: string; message: string }> = [];
+
+    if (!apiVersion || !kind) {
+      found.push({ path: apiVersion ? "kind" : "apiVersion", message: "required field is missing: an object needs apiVersion and kind to be validated" });
+    } else {
+      const key = `${apiVersion}/${kind}`;
+      const model = models.get(key) ?? null;
+      const validator = validators[key];
+      if (model) found.push(...issuesFromSchemaErrors(object, validateTolerant((o) => runModel(model, o), object)));
+      if (validator) found.push(...crdValidatorIssues(validator, object));
+      if (!model && !validator) {
+        found.push({
+          path: "",
+          message: `no schema for ${key}: no kubernetes-models / @kubernetes-models/* model and no validator registered in infra/{data,gateway,observability}/crds.ts`,
+        });
+      }
+    }
+    found.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    for (const f of found) issues.push({ ...where, ...f });
+  }
+  return issues;
+}
+
+/** Runs a hand-written validator; issues at a plan marker concern an unknown value and are dropped. */
+function crdValidatorIssues(validator: CrdValidator, obj: Record<string, unknown>): Array<{ path: string; message: string }> {
+  const markers = new Map<string, string>();
+  findMarkers(obj, [], markers);
+  const markerPointers = [...markers.keys()];
+  return validator(obj)
+    .filter((i) => {
+      const pointer = encodePointer(parsePath(i.path));
+      return !markerPointers.some((m) => isUnder(pointer, m));
+    })
+    .map((i) => ({ path: i.path, message: `expected ${i.expected}, found ${i.found}` }));
+}
+
+/**
+ * The Kubernetes objects of a plan: every custom `kubernetes:<group>/<version>:<Kind>` resource
+ * with its inputs as the object. Helm charts and YAML/Kustomize groups are components whose
+ * content the plan can't see; `*Patch` resources are partial by design and not validated.
+ */
+export function kubeObjectsOfPlan(plan: Pick<Plan, "resources">): KubeObjectRef[] {
+  const out: KubeObjectRef[] = [];
+  for (const r of plan.resources) {
+    const m = /^kubernetes:([^:]+)\/([^/:]+):([A-Za-z0-9]+)$/.exec(r.type);
+    if (!r.custom || !m) continue;
+    const [, group, version, kind] = m;
+    if (/^(helm\.sh|yaml|kustomize)$/.test(group) || kind.endsWith("Patch")) continue;
+    const apiVersion = group === "core" ? version : `${group}/${version}`;
+    out.push({ urn: r.urn, object: { apiVersion, kind, ...r.inputs } });
+  }
+  return out;
+}
+
+/** Human-readable report: one block per object (kind namespace/name, URN), one line per bad field. */
+export function formatSchemaIssues(issues: readonly SchemaIssue[]): string {
+  if (issues.length === 0) return "All Kubernetes objects match their schemas.";
+  const groups = new Map<string, SchemaIssue[]>();
+  for (const i of issues) {
+    const key = `${i.urn ?? ""}\u0000${i.apiVersion}\u0000${i.kind}\u0000${i.namespace ?? ""}\u0000${i.name}`;
+    const list = groups.get(key) ?? [];
+    list.push(i);
+    groups.set(key, list);
+  }
+  const lines = [`${groups.size} Kubernetes object${groups.size === 1 ? "" : "s"} fail schema validation (${issues.length} issue${issues.length === 1 ? "" : "s"}):`];
+  for (const list of groups.values()) {
+    const first = list[0];
+    const id = `${first.namespace ? `${first.namespace}/` : ""}${first.name || "(unnamed)"}`;
+    lines.push(`  ${first.kind || "(no kind)"} ${id} (${first.apiVersion || "no apiVersion"})${first.urn ? `\n    urn: ${first.urn}` : ""}`);
+    for (const i of list) lines.push(`    - ${i.path || "(object)"}: ${i.message}`);
+  }
+  return lines.join("\n");
+}
