@@ -1,0 +1,135 @@
+import { describe, expect, it } from "vitest";
+import * as childProcess from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { diffPlans, hasChanges, renderDiffMarkdown, renderDiffText } from "../../infra/plan/diff";
+import { stableJson, writePlan } from "../../infra/plan/output";
+import { runPlan } from "../../infra/plan/run";
+import { SECRET } from "../../infra/plan/types";
+import { catalogDocument, kubeOfKind, planFor, STACKS, writeCatalog } from "../helpers/plan";
+
+const ROOT = path.join(__dirname, "..", "..");
+const TSX = path.join(ROOT, "node_modules", ".bin", "tsx");
+
+function cli(args: string[]) {
+  return childProcess.spawnSync(TSX, ["infra/plan/cli.ts", ...args], { cwd: ROOT, encoding: "utf8" });
+}
+
+function listFiles(dir: string): string[] {
+  return fs.readdirSync(dir, { recursive: true, withFileTypes: true }).filter((d) => d.isFile()).map((d) => path.relative(dir, path.join(d.parentPath, d.name))).sort();
+}
+
+describe("offline plan", () => {
+  it.each(STACKS)("plans the %s stack with one root and every resource under a parent", async (stack) => {
+    const plan = await planFor(stack);
+    const roots = plan.resources.filter((r) => r.parent === null);
+    expect(roots.map((r) => r.type)).toEqual(["pulumi:pulumi:Stack"]);
+    const urns = new Set(plan.resources.map((r) => r.urn));
+    for (const r of plan.resources) if (r.parent) expect(urns.has(r.parent), r.urn).toBe(true);
+    expect(plan.summary.total).toBe(plan.resources.length);
+    expect(plan.offline).toBe(true);
+  });
+
+  it("gives byte-identical output for the same inputs", async () => {
+    const a = await runPlan({ stack: "prod" });
+    const b = await runPlan({ stack: "prod" });
+    expect(stableJson(a)).toBe(stableJson(b));
+    const [d1, d2] = [fs.mkdtempSync(path.join(os.tmpdir(), "p1-")), fs.mkdtempSync(path.join(os.tmpdir(), "p2-"))];
+    writePlan(a, d1);
+    writePlan(b, d2);
+    const files = listFiles(d1);
+    expect(files).toEqual(listFiles(d2));
+    expect(files.filter((f) => f.startsWith("manifests/")).length).toBeGreaterThan(50);
+    for (const f of files) expect(fs.readFileSync(path.join(d2, f)).equals(fs.readFileSync(path.join(d1, f))), f).toBe(true);
+  });
+
+  it.each(STACKS)("never holds a raw wire sentinel or plaintext in a Secret (%s)", async (stack) => {
+    const plan = await planFor(stack);
+    const text = JSON.stringify(plan);
+    expect(text).not.toContain("04da6b54-80e4-46f7-96ec-b56ff0331ba9");
+    expect(text).not.toContain("1b47061264138c4ac30d75fd1eb44270");
+    for (const s of kubeOfKind(plan, "Secret")) {
+      const values = [s.inputs.stringData, s.inputs.data].filter((v) => v !== undefined);
+      for (const v of values) {
+        if (v === SECRET) continue;
+        for (const [k, x] of Object.entries(v as Record<string, unknown>)) expect(x, `${s.name}.${k}`).toBe(SECRET);
+      }
+    }
+  });
+
+  it("shows a changed replica count as a property change", async () => {
+    const doc = catalogDocument();
+    const trading = doc.services.find((s) => s.name === "trading") as { environments: { prod: { replicas: number; maxReplicas: number } } };
+    const before = trading.environments.prod.replicas;
+    trading.environments.prod.replicas = before + 1;
+    const after = await runPlan({ stack: "prod", catalogFile: writeCatalog(doc) });
+    const d = diffPlans(await planFor("prod"), after);
+    expect(d.added).toHaveLength(0);
+    expect(d.removed).toHaveLength(0);
+    const deployment = d.changed.find((c) => c.type === "kubernetes:apps/v1:Deployment" && c.name.endsWith("-trading"));
+    expect(deployment?.changes).toContainEqual({ path: "spec.replicas", before, after: before + 1 });
+    expect(renderDiffText(d)).toContain(`spec.replicas: ${before} => ${before + 1}`);
+    expect(renderDiffMarkdown(d)).toMatch(/\| `spec\.replicas` \| `\d+` \| `\d+` \|/);
+    expect(hasChanges(diffPlans(after, after))).toBe(false);
+  });
+
+  it("adds a service from the catalog alone, with no code change", async () => {
+    const doc = catalogDocument();
+    const base = structuredClone(doc.services.find((s) => s.name === "notification")!) as Record<string, unknown>;
+    doc.services.push({
+      ...base,
+      name: "risk",
+      description: "Pre-trade risk checks",
+      team: "risk",
+      image: { repository: "ghcr.io/trademaster/risk-service", tag: "0.9.0" },
+      routes: [{ name: "limits", method: "GET", path: "/api/v1/risk/limits", idempotent: true, timeoutMs: 500, retries: 1 }],
+    });
+    const before = await planFor("local");
+    const after = await runPlan({ stack: "local", catalogFile: writeCatalog(doc) });
+    const d = diffPlans(before, after);
+    expect(d.removed).toHaveLength(0);
+    const kinds = d.added.filter((r) => r.type.startsWith("kubernetes:")).map((r) => r.inputs.kind);
+    expect(kinds).toEqual(expect.arrayContaining(["Deployment", "Service", "ServiceAccount", "ConfigMap", "HorizontalPodAutoscaler", "PodDisruptionBudget"]));
+    expect(d.added.some((r) => r.type === "trademaster:workloads:ServiceWorkload" && r.name === "risk")).toBe(true);
+  });
+});
+
+describe("plan command line", () => {
+  it("exits 1 naming an unknown flag", () => {
+    const r = cli(["--stak", "prod"]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("--stak");
+    expect(r.stderr).toContain("--stack");
+  });
+
+  it("exits 1 naming the stack file and key of a bad config, writing nothing", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tm-out-"));
+    const r = cli(["--stack", "nosuch", "--out", dir]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("stacks/Pulumi.nosuch.yaml");
+    expect(fs.readdirSync(dir)).toHaveLength(0);
+  });
+
+  it("exits 0 on no changes and 2 on changes, with a malformed baseline an error", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tm-out-"));
+    expect(cli(["--stack", "local", "--out", dir, "--quiet"]).status).toBe(0);
+    const planFile = path.join(dir, "plan.json");
+    const same = cli(["--stack", "local", "--out", path.join(dir, "again"), "--diff", planFile]);
+    expect(same.status).toBe(0);
+    expect(same.stdout).toContain("0 to add, 0 to change, 0 to remove");
+    const plan = JSON.parse(fs.readFileSync(planFile, "utf8"));
+    const dep = plan.resources.find((r: { type: string; name: string }) => r.type === "kubernetes:apps/v1:Deployment" && r.name.endsWith("-auth"));
+    dep.inputs.spec.replicas = 5;
+    const changed = path.join(dir, "changed.json");
+    fs.writeFileSync(changed, JSON.stringify(plan));
+    const r = cli(["--stack", "local", "--out", path.join(dir, "third"), "--diff", changed, "--markdown"]);
+    expect(r.status).toBe(2);
+    expect(r.stdout).toContain("`spec.replicas` | `5` | `1`");
+    const bad = path.join(dir, "bad.json");
+    fs.writeFileSync(bad, JSON.stringify({ version: 1, resources: [{ urn: 3 }] }));
+    const e = cli(["--stack", "local", "--out", path.join(dir, "fourth"), "--diff", bad]);
+    expect(e.status).toBe(1);
+    expect(e.stderr).toContain("resources[0]");
+  });
+});

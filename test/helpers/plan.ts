@@ -1,0 +1,49 @@
+/** Shared test helpers: cached offline plans and catalog variants written to temp files. */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import * as yaml from "js-yaml";
+import { runPlan } from "../../infra/plan/run";
+import type { Plan, PlanResource } from "../../infra/plan/types";
+import { DEFAULT_CATALOG } from "../../infra/catalog/load";
+
+export type StackName = "local" | "staging" | "prod";
+export const STACKS: StackName[] = ["local", "staging", "prod"];
+
+const cache = new Map<string, Promise<Plan>>();
+let queue: Promise<unknown> = Promise.resolve();
+
+/** Plans run one at a time (one Pulumi runtime per process); results are cached per key. */
+export function planFor(stack: StackName, catalogFile?: string): Promise<Plan> {
+  const key = `${stack}:${catalogFile ?? ""}`;
+  let p = cache.get(key);
+  if (!p) {
+    p = queue.then(() => runPlan({ stack, catalogFile }));
+    queue = p.catch(() => undefined);
+    cache.set(key, p);
+  }
+  return p;
+}
+
+/** Resources of one type token. */
+export function ofType(plan: Plan, type: string): PlanResource[] {
+  return plan.resources.filter((r) => r.type === type);
+}
+
+/** Kubernetes objects of a kind (typed or custom resources). */
+export function kubeOfKind(plan: Plan, kind: string): Array<PlanResource & { inputs: { metadata: { name: string; namespace?: string } } & Record<string, unknown> }> {
+  return plan.resources.filter((r) => r.type.startsWith("kubernetes:") && r.inputs.kind === kind) as never;
+}
+
+/** The shipped catalog as a plain document, for tests that derive variants of it. */
+export function catalogDocument(): { services: Array<Record<string, unknown>>; topics: Array<Record<string, unknown>> } & Record<string, unknown> {
+  return yaml.load(fs.readFileSync(DEFAULT_CATALOG, "utf8")) as never;
+}
+
+/** Writes a catalog variant to a temp file and returns its path. */
+export function writeCatalog(doc: unknown, name = "catalog"): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tm-catalog-"));
+  const file = path.join(dir, `${name}.yaml`);
+  fs.writeFileSync(file, yaml.dump(doc));
+  return file;
+}
