@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
 import { loadPlatformConfig, namespacedConfig } from "../../infra/config/load";
@@ -91,7 +92,7 @@ describe("stack config", () => {
   });
 
   it("masks secure values of a stack file and lists them as secret", () => {
-    const dir = fs.mkdtempSync(path.join(require("node:os").tmpdir(), "tm-stacks-"));
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tm-stacks-"));
     const doc = yaml.load(fs.readFileSync(path.join(__dirname, "../../stacks/Pulumi.prod.yaml"), "utf8")) as { config: Record<string, unknown> };
     doc.config["trademaster:pagerdutyRoutingKey"] = { secure: "v1:abc" };
     fs.writeFileSync(path.join(dir, "Pulumi.prod.yaml"), yaml.dump(doc));
