@@ -18,6 +18,8 @@
  * Limitation (of the packages, not of this module): the generated validators allow unknown
  * fields, so a misspelt optional field is not reported.
  */
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { DATA_CRD_VALIDATORS } from "../data/crds";
 import { GATEWAY_CRD_VALIDATORS } from "../gateway/crds";
 import type { CrdValidator, CrdValidators } from "../kube/crd-validator";
@@ -117,24 +119,37 @@ interface ModelClass {
 
 const modelCache = new Map<string, Promise<ModelClass | null>>();
 
-function isModuleMissing(err: unknown, module: string): boolean {
-  const code = (err as { code?: unknown } | null)?.code;
-  if (code === "ERR_PACKAGE_PATH_NOT_EXPORTED") return true;
-  // Only a missing kind file counts; a missing dependency of an existing model is a broken install.
-  const tail = module.split("/").slice(-2).join("/");
-  return code === "ERR_MODULE_NOT_FOUND" && String((err as Error).message).includes(`${tail}.js`);
+const packageDirs = new Map<string, string | null>();
+
+/** Directory of an installed package (its package.json is not exported, so no require.resolve). */
+function packageDir(pkg: string): string | null {
+  let dir = packageDirs.get(pkg);
+  if (dir === undefined) {
+    const roots = require.resolve.paths(pkg) ?? [];
+    dir = roots.map((root) => path.join(root, pkg)).find((d) => fs.existsSync(path.join(d, "package.json"))) ?? null;
+    packageDirs.set(pkg, dir);
+  }
+  return dir;
+}
+
+/**
+ * True when the package exports the kind's module: these packages export each API version as
+ * `./<group>/<version>/*` → `./<group>/<version>/*.js`. Checked on disk so a missing kind is
+ * told apart from a broken install the same way under Node, tsx and vitest.
+ */
+function modelFileExists(target: { package: string; module: string }): boolean {
+  const dir = packageDir(target.package);
+  if (!dir) return false;
+  const subpath = target.module.slice(target.package.length + 1);
+  const manifest = JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8")) as { exports?: Record<string, unknown> };
+  const versionDir = subpath.slice(0, subpath.lastIndexOf("/"));
+  return Boolean(manifest.exports?.[`./${versionDir}/*`]) && fs.existsSync(path.join(dir, `${subpath}.js`));
 }
 
 async function importModel(apiVersion: string, kind: string): Promise<ModelClass | null> {
   const target = schemaModuleFor(apiVersion, kind);
-  if (!target) return null;
-  let mod: unknown;
-  try {
-    mod = await import(target.module);
-  } catch (err) {
-    if (isModuleMissing(err, target.module)) return null;
-    throw err;
-  }
+  if (!target || !modelFileExists(target)) return null;
+  const mod: unknown = await import(target.module);
   const ctor = (mod as Record<string, unknown>)[kind];
   if (typeof ctor !== "function") return null;
   const model = ctor as ModelClass;
@@ -303,14 +318,18 @@ function patternPlaceholder(pattern: string): string | undefined {
   return PATTERN_PROBES.find((p) => re.test(p));
 }
 
+const EMBEDDED_FILLERS = ["unknown", "0", "a"];
+
+function isWholeMarker(value: string): boolean {
+  return (MARKERS as readonly string[]).includes(value);
+}
+
 /** Values that would satisfy the failed keywords at a marker, best first. */
 function placeholdersFor(original: string, errors: readonly SchemaError[]): unknown[] {
+  // A marker inside a longer string (a URL with an unknown host): the known text matters, so
+  // only the marker is replaced, by neutral text.
+  if (!isWholeMarker(original)) return EMBEDDED_FILLERS.map((filler) => MARKERS.reduce((s, m) => s.split(m).join(filler), original));
   const out: unknown[] = [];
-  // A marker inside a longer string (a URL with an unknown host): neutral text in its place.
-  if (!MARKERS.includes(original as (typeof MARKERS)[number])) {
-    out.push(MARKERS.reduce((s, m) => s.split(m).join("unknown"), original));
-    out.push(MARKERS.reduce((s, m) => s.split(m).join("0"), original));
-  }
   for (const e of errors) {
     const p = e.params;
     switch (e.keyword) {
@@ -388,7 +407,10 @@ function validateTolerant(check: (obj: Record<string, unknown>) => SchemaError[]
     if (!changed) break;
     errors = check(working);
   }
-  return errors.filter((e) => ![...markers.keys()].some((m) => isUnder(e.instancePath, m)));
+  // What still fails at a whole marker is about a value nobody knows yet; a string that only
+  // contains a marker keeps its errors (its known part is wrong whatever the marker becomes).
+  const unknowable = [...markers].filter(([, original]) => isWholeMarker(original)).map(([pointer]) => pointer);
+  return errors.filter((e) => !unknowable.some((m) => isUnder(e.instancePath, m)));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -504,7 +526,7 @@ export async function validateKubeObjects(objects: KubeObjectRef[], opts: Valida
 function crdValidatorIssues(validator: CrdValidator, obj: Record<string, unknown>): Array<{ path: string; message: string }> {
   const markers = new Map<string, string>();
   findMarkers(obj, [], markers);
-  const markerPointers = [...markers.keys()];
+  const markerPointers = [...markers].filter(([, original]) => isWholeMarker(original)).map(([pointer]) => pointer);
   return validator(obj)
     .filter((i) => {
       const pointer = encodePointer(parsePath(i.path));
