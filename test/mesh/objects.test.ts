@@ -18,7 +18,7 @@ describe("mesh objects", () => {
 
   it("fail validation when a field has the wrong type (the check is real)", async () => {
     const vs = meshObjects(stackConfig("local"), catalog).find((o) => o.kind === "VirtualService")!;
-    const broken = structuredClone(vs) as { spec: { http: Array<{ retries: { attempts: unknown } }> } };
+    const broken = structuredClone(vs) as unknown as { spec: { http: Array<{ retries: { attempts: unknown } }> } };
     broken.spec.http[0].retries.attempts = "two";
     const { VirtualService } = await import("@kubernetes-models/istio/networking.istio.io/v1/VirtualService");
     expect(() => new VirtualService(broken as never).validate()).toThrow();
