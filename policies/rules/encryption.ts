@@ -1,0 +1,185 @@
+/**
+ * Encryption policies: at rest with customer-managed KMS keys, in transit everywhere, and KMS key
+ * rotation. Field names are those of @pulumi/aws 7.x inputs and the Strimzi `kafka.strimzi.io/v1` API.
+ */
+import type { ReportViolation, ResourceValidationArgs, StackValidationArgs } from "@pulumi/policy";
+import { asArray, asBool, asNumber, asObject, asString, at, isKube, isProvided, STRIMZI } from "../lib/props";
+import { asvs, cisAws, levels, owasp, pci, type TrademasterResourcePolicy, type TrademasterStackPolicy } from "../lib/types";
+
+const PCI_AT_REST = pci("3.5.1", "Stored account data is rendered unreadable (strong cryptography)");
+const PCI_IN_TRANSIT = pci("4.2.1", "Strong cryptography protects data in transit");
+
+export const encryptionAtRest: TrademasterResourcePolicy = {
+  kind: "resource",
+  name: "encryption-at-rest-cmk",
+  description: "Data stores encrypt at rest with a customer-managed KMS key: RDS, ElastiCache, MSK, EBS, EKS secrets, OpenSearch/Elasticsearch.",
+  severity: "high",
+  enforcement: levels("mandatory", "mandatory", "mandatory"),
+  controls: [
+    cisAws("2.3.1", "Encryption-at-rest is enabled for RDS instances"),
+    cisAws("2.2.1", "EBS volume encryption is enabled"),
+    asvs("V6.2.1", "Cryptographic modules fail securely / approved algorithms"),
+    PCI_AT_REST,
+  ],
+  remediation:
+    "Set storageEncrypted + kmsKeyId (RDS), atRestEncryptionEnabled + kmsKeyId (ElastiCache), encryptionInfo.encryptionAtRestKmsKeyArn (MSK), encrypted + kmsKeyId (EBS volumes and launch template block devices), encryptionConfig { resources: [\"secrets\"], provider.keyArn } (EKS), encryptAtRest { enabled, kmsKeyId } (OpenSearch/Elasticsearch), all with the platform's customer-managed KMS key.",
+  validateResource: (args: ResourceValidationArgs, report: ReportViolation) => {
+    const p = args.props;
+    switch (args.type) {
+      case "aws:rds/instance:Instance":
+      case "aws:rds/cluster:Cluster":
+        if (asBool(p.storageEncrypted) !== true) report("storageEncrypted is not true");
+        if (!isProvided(p, "kmsKeyId")) report("no kmsKeyId: the AWS-managed key cannot be scoped or rotated by us");
+        return;
+      case "aws:elasticache/replicationGroup:ReplicationGroup":
+        if (asBool(p.atRestEncryptionEnabled) !== true) report("atRestEncryptionEnabled is not true");
+        if (!isProvided(p, "kmsKeyId")) report("no kmsKeyId (customer-managed key)");
+        return;
+      case "aws:msk/cluster:Cluster":
+        if (!isProvided(p.encryptionInfo, "encryptionAtRestKmsKeyArn")) report("no encryptionInfo.encryptionAtRestKmsKeyArn (customer-managed key)");
+        return;
+      case "aws:ebs/volume:Volume":
+        if (asBool(p.encrypted) !== true) report("encrypted is not true");
+        if (!isProvided(p, "kmsKeyId")) report("no kmsKeyId (customer-managed key)");
+        return;
+      case "aws:ec2/launchTemplate:LaunchTemplate":
+        for (const [i, m] of asArray(p.blockDeviceMappings).entries()) {
+          const ebs = asObject(at(m, "ebs"));
+          if (!ebs) continue;
+          if (asBool(ebs.encrypted) !== true) report(`blockDeviceMappings[${i}].ebs.encrypted is not "true"`);
+          if (!isProvided(ebs, "kmsKeyId")) report(`blockDeviceMappings[${i}].ebs has no kmsKeyId (customer-managed key)`);
+        }
+        return;
+      case "aws:eks/cluster:Cluster": {
+        const enc = asObject(p.encryptionConfig);
+        const resources = asArray(enc?.resources).map((r) => asString(r));
+        if (!enc || !resources.includes("secrets")) report("encryptionConfig does not encrypt Kubernetes secrets (resources: [\"secrets\"])");
+        else if (!isProvided(enc.provider, "keyArn")) report("encryptionConfig.provider.keyArn is not set");
+        return;
+      }
+      case "aws:opensearch/domain:Domain":
+      case "aws:elasticsearch/domain:Domain": {
+        const ear = asObject(p.encryptAtRest);
+        if (asBool(ear?.enabled) !== true) report("encryptAtRest.enabled is not true");
+        else if (!isProvided(ear, "kmsKeyId")) report("encryptAtRest has no kmsKeyId (customer-managed key)");
+        return;
+      }
+      default:
+        return;
+    }
+  },
+};
+
+const BUCKET_TYPES = ["aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"];
+const SSE_TYPES = [
+  "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+  "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2",
+];
+
+function sseRuleProblems(rules: unknown[]): string[] {
+  if (rules.length === 0) return ["no rule"];
+  return rules.flatMap((rule, i) => {
+    const def = asObject(at(rule, "applyServerSideEncryptionByDefault"));
+    const alg = asString(def?.sseAlgorithm);
+    if (alg !== "aws:kms" && alg !== "aws:kms:dsse") return [`rules[${i}] uses ${alg ?? "no algorithm"} instead of aws:kms`];
+    if (!isProvided(def, "kmsMasterKeyId")) return [`rules[${i}] has no kmsMasterKeyId (customer-managed key)`];
+    return [];
+  });
+}
+
+export const s3Encryption: TrademasterStackPolicy = {
+  kind: "stack",
+  name: "s3-sse-kms",
+  description: "Every S3 bucket has a server-side encryption configuration with aws:kms and a customer-managed key.",
+  severity: "high",
+  enforcement: levels("mandatory", "mandatory", "mandatory"),
+  controls: [cisAws("2.1.1", "S3 buckets employ encryption-at-rest"), PCI_AT_REST],
+  remediation: "Declare aws.s3.BucketServerSideEncryptionConfiguration for the bucket with applyServerSideEncryptionByDefault { sseAlgorithm: \"aws:kms\", kmsMasterKeyId } and bucketKeyEnabled: true.",
+  validateStack: (args: StackValidationArgs, report: ReportViolation) => {
+    const configs = args.resources.filter((r) => SSE_TYPES.includes(r.type));
+    for (const c of configs) {
+      const problems = sseRuleProblems(asArray(c.props.rules));
+      if (problems.length) report(`encryption configuration "${c.name}": ${problems.join("; ")}`, c.urn);
+    }
+    for (const b of args.resources.filter((r) => BUCKET_TYPES.includes(r.type))) {
+      // The configuration names its bucket by id (unknown in preview): match by dependency or name.
+      const covered = configs.some((c) => c.dependencies.some((d) => d.urn === b.urn) || c.parent?.urn === b.urn);
+      const inline = asObject(b.props.serverSideEncryptionConfiguration);
+      if (inline) {
+        const problems = sseRuleProblems(asArray(at(inline, "rule")).length ? asArray(at(inline, "rule")) : [at(inline, "rule")]);
+        if (problems.length) report(`bucket "${b.name}" inline encryption: ${problems.join("; ")}`, b.urn);
+      } else if (!covered) {
+        report(`bucket "${b.name}" has no server-side encryption configuration`, b.urn);
+      }
+    }
+  },
+};
+
+export const encryptionInTransit: TrademasterResourcePolicy = {
+  kind: "resource",
+  name: "encryption-in-transit",
+  description: "Every data path is TLS: RDS force_ssl, RDS Proxy requireTls, ElastiCache transit encryption + AUTH, MSK TLS-only, Strimzi TLS listeners, OpenSearch HTTPS and node-to-node TLS.",
+  severity: "high",
+  enforcement: levels("mandatory", "mandatory", "mandatory"),
+  controls: [owasp("API8:2023", "Security Misconfiguration"), asvs("V9.2.2", "Encrypted communications for all inbound and outbound connections"), PCI_IN_TRANSIT],
+  remediation:
+    "Set rds.force_ssl=1 in the Postgres parameter group, requireTls on RDS Proxy, transitEncryptionEnabled (+ authToken) on ElastiCache, encryptionInTransit { clientBroker: \"TLS\", inCluster: true } on MSK, tls: true on every Strimzi listener, domainEndpointOptions.enforceHttps and nodeToNodeEncryption on OpenSearch.",
+  validateResource: (args: ResourceValidationArgs, report: ReportViolation) => {
+    const p = args.props;
+    switch (args.type) {
+      case "aws:rds/parameterGroup:ParameterGroup":
+      case "aws:rds/clusterParameterGroup:ClusterParameterGroup": {
+        if (!(asString(p.family) ?? "").startsWith("postgres") && !(asString(p.family) ?? "").startsWith("aurora-postgresql")) return;
+        const force = asArray(p.parameters).find((x) => asString(at(x, "name")) === "rds.force_ssl");
+        if (!force) report("rds.force_ssl is not set (set it to 1)");
+        else if (String(at(force, "value")) !== "1") report(`rds.force_ssl is ${String(at(force, "value"))} (expected 1)`);
+        return;
+      }
+      case "aws:rds/proxy:Proxy":
+        if (asBool(p.requireTls) !== true) report("requireTls is not true");
+        return;
+      case "aws:elasticache/replicationGroup:ReplicationGroup":
+        if (asBool(p.transitEncryptionEnabled) !== true) report("transitEncryptionEnabled is not true");
+        if (!isProvided(p, "authToken") && !isProvided(p, "userGroupIds")) report("no authToken or userGroupIds: Redis AUTH is off");
+        return;
+      case "aws:msk/cluster:Cluster": {
+        // The provider defaults are TLS and true; an explicit weaker value fails.
+        const transit = asObject(at(p, "encryptionInfo", "encryptionInTransit"));
+        const clientBroker = asString(transit?.clientBroker) ?? "TLS";
+        if (clientBroker !== "TLS") report(`encryptionInTransit.clientBroker is ${clientBroker} (expected TLS only)`);
+        if (asBool(transit?.inCluster) === false) report("encryptionInTransit.inCluster is false");
+        return;
+      }
+      case "aws:opensearch/domain:Domain":
+      case "aws:elasticsearch/domain:Domain":
+        if (asBool(at(p, "nodeToNodeEncryption", "enabled")) !== true) report("nodeToNodeEncryption.enabled is not true");
+        if (asBool(at(p, "domainEndpointOptions", "enforceHttps")) !== true) report("domainEndpointOptions.enforceHttps is not true");
+        return;
+      default:
+        break;
+    }
+    if (isKube(args.type, STRIMZI, "Kafka")) {
+      for (const l of asArray(at(p, "spec", "kafka", "listeners"))) {
+        if (asBool(at(l, "tls")) !== true) report(`Kafka listener "${asString(at(l, "name")) ?? "?"}" (port ${asNumber(at(l, "port")) ?? "?"}) has tls: ${String(at(l, "tls") ?? false)}`);
+      }
+    }
+  },
+};
+
+export const kmsRotation: TrademasterResourcePolicy = {
+  kind: "resource",
+  name: "kms-key-rotation",
+  description: "Customer-managed symmetric KMS keys rotate automatically (at least yearly).",
+  severity: "medium",
+  enforcement: levels("mandatory", "mandatory", "mandatory"),
+  controls: [cisAws("3.6", "Rotation for customer-created symmetric CMKs is enabled"), PCI_AT_REST, pci("3.7.4", "Cryptographic key changes at the end of the cryptoperiod")],
+  remediation: "Set enableKeyRotation: true (and rotationPeriodInDays <= 365 if set) on aws.kms.Key.",
+  validateResource: (args: ResourceValidationArgs, report: ReportViolation) => {
+    if (args.type !== "aws:kms/key:Key") return;
+    const spec = asString(args.props.customerMasterKeySpec) ?? "SYMMETRIC_DEFAULT";
+    if (spec !== "SYMMETRIC_DEFAULT") args.notApplicable("asymmetric and HMAC keys cannot rotate automatically");
+    if (asBool(args.props.enableKeyRotation) !== true) report("enableKeyRotation is not true");
+    const period = asNumber(args.props.rotationPeriodInDays);
+    if (period !== undefined && period > 365) report(`rotationPeriodInDays is ${period} (at most 365)`);
+  },
+};
