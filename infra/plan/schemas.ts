@@ -414,6 +414,100 @@ function validateTolerant(check: (obj: Record<string, unknown>) => SchemaError[]
 }
 
 // ---------------------------------------------------------------------------------------------
+// Unknown fields
+
+/**
+ * Core kinds whose schema has free-form (any-typed) fields: a field under them can't be told
+ * from a misspelt one, so they get no unknown-field check.
+ */
+const FREE_FORM_GROUPS = new Set(["apiextensions.k8s.io"]);
+const FREE_FORM_KINDS = new Set(["apps/v1/ControllerRevision"]);
+
+const declaredNames = new Map<string, Set<string>>();
+
+/**
+ * Every property name the package's type declarations know. The generated validators silently
+ * skip a few real fields (e.g. PriorityClass `description`, a name JSON Schema uses for itself),
+ * so a probe-silent field is reported only if no type of the package declares that name.
+ */
+function declaredPropertyNames(pkg: string): Set<string> {
+  let names = declaredNames.get(pkg);
+  if (names) return names;
+  names = new Set<string>();
+  const dirs = [packageDir(pkg), packageDir("@kubernetes-models/apimachinery")].filter((d): d is string => d !== null);
+  const walk = (dir: string): void => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory() && entry.name !== "_schemas" && entry.name !== "node_modules") walk(full);
+      else if (entry.name.endsWith(".d.ts")) {
+        for (const m of fs.readFileSync(full, "utf8").matchAll(/^\s+"?([A-Za-z0-9_$.-]+)"?\??:/gm)) names.add(m[1]);
+      }
+    }
+  };
+  for (const dir of dirs) walk(dir);
+  declaredNames.set(pkg, names);
+  return names;
+}
+
+function collectLeaves(value: unknown, segments: string[], out: string[][]): void {
+  const children = Array.isArray(value) ? value.map((v, i) => [String(i), v] as const) : isPlainObject(value) ? Object.entries(value) : [];
+  if (children.length === 0) {
+    out.push(segments);
+    return;
+  }
+  for (const [key, child] of children) collectLeaves(child, [...segments, key], out);
+}
+
+/**
+ * Fields the schema does not know (typos such as `replica`), found by probing: the generated
+ * validators accept unknown fields, but a field the schema knows rejects a value of the wrong
+ * type. Every leaf is set to `true` (then the silent ones to `0`, for boolean fields); a leaf
+ * that neither upsets is unknown, reported at its shallowest ancestor the schema does not know.
+ * A few validations per object, whatever its size.
+ */
+function unknownFieldPointers(check: (obj: Record<string, unknown>) => SchemaError[], obj: Record<string, unknown>): string[][] {
+  const leaves: string[][] = [];
+  for (const [key, value] of Object.entries(obj)) if (key !== "apiVersion" && key !== "kind") collectLeaves(value, [key], leaves);
+  const rejected = (nodes: readonly string[][], probe: unknown): Set<string> => {
+    const copy = structuredClone(obj);
+    for (const node of nodes) setAt(copy, node, probe);
+    return new Set(check(copy).map((e) => e.instancePath));
+  };
+  let silent = leaves;
+  for (const probe of [true, 0]) {
+    if (silent.length === 0) return [];
+    const errors = rejected(silent, probe);
+    silent = silent.filter((leaf) => !errors.has(encodePointer(leaf)));
+  }
+  // Top-down over the ancestors of the silent leaves: the first one the schema ignores is the typo.
+  const unknown: string[][] = [];
+  let pending = silent;
+  for (let depth = 1; pending.length > 0; depth++) {
+    const deeper = pending.filter((leaf) => leaf.length > depth);
+    for (const leaf of pending) if (leaf.length === depth) unknown.push(leaf);
+    const nodes = [...new Map(deeper.map((leaf) => [encodePointer(leaf.slice(0, depth)), leaf.slice(0, depth)])).values()];
+    if (nodes.length === 0) break;
+    const errors = rejected(nodes, true);
+    const ignored = nodes.filter((node) => !errors.has(encodePointer(node)));
+    unknown.push(...ignored);
+    pending = deeper.filter((leaf) => !ignored.some((node) => isUnder(encodePointer(leaf), encodePointer(node))));
+  }
+  if (unknown.length === 0) return unknown;
+  const declared = declaredPropertyNames(CORE_PACKAGE);
+  return unknown.filter((segments) => {
+    const last = segments[segments.length - 1];
+    return /^\d+$/.test(last) || !declared.has(last);
+  });
+}
+
+/** Unknown fields are checked for core kinds only (see {@link FREE_FORM_GROUPS} and the module doc). */
+function unknownFieldChecked(apiVersion: string, kind: string): boolean {
+  const target = schemaModuleFor(apiVersion, kind);
+  const group = apiVersion.includes("/") ? apiVersion.split("/")[0] : "";
+  return target?.package === CORE_PACKAGE && !FREE_FORM_GROUPS.has(group) && !FREE_FORM_KINDS.has(`${apiVersion}/${kind}`);
+}
+
+// ---------------------------------------------------------------------------------------------
 // Errors to issues
 
 function issuesFromSchemaErrors(obj: Record<string, unknown>, errors: readonly SchemaError[]): Array<{ path: string; message: string }> {
@@ -507,7 +601,15 @@ export async function validateKubeObjects(objects: KubeObjectRef[], opts: Valida
       const key = `${apiVersion}/${kind}`;
       const model = models.get(key) ?? null;
       const validator = validators[key];
-      if (model) found.push(...issuesFromSchemaErrors(object, validateTolerant((o) => runModel(model, o), object)));
+      if (model) {
+        const check = (o: Record<string, unknown>) => runModel(model, o);
+        found.push(...issuesFromSchemaErrors(object, validateTolerant(check, object)));
+        if (unknownFieldChecked(apiVersion, kind)) {
+          for (const segments of unknownFieldPointers(check, object)) {
+            found.push({ path: formatPath(object, segments), message: `unknown field: not in the ${kind} schema (${apiVersion}); a typo?` });
+          }
+        }
+      }
       if (validator) found.push(...crdValidatorIssues(validator, object));
       if (!model && !validator) {
         found.push({

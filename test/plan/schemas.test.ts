@@ -218,6 +218,32 @@ describe("invalid objects fail with the path of the bad field", () => {
   });
 });
 
+describe("unknown fields of core kinds (typos)", () => {
+  it("are reported at the misspelt key, however deep", async () => {
+    const d = deployment({ container: { imagePullPolcy: "Always", securityContext: { readOnlyRootFs: true, runAsNonRoot: true } } }) as { spec: Obj } & Obj;
+    d.spec.replica = 3;
+    d.spec.strategyy = { rollingUpdate: { maxSurge: 1 } };
+    const issues = await validate(d);
+    expect(issues.map((i) => i.path)).toEqual([
+      "spec.replica",
+      "spec.strategyy",
+      "spec.template.spec.containers[0].imagePullPolcy",
+      "spec.template.spec.containers[0].securityContext.readOnlyRootFs",
+    ]);
+    expect(issues[0].message).toMatch(/unknown field/);
+  });
+
+  it("real fields the generated validator does not check are not mistaken for typos", async () => {
+    const priority = { apiVersion: "scheduling.k8s.io/v1", kind: "PriorityClass", metadata: { name: "critical" }, value: 1000, description: "critical trading path", preemptionPolicy: "PreemptLowerPriority" };
+    expect(await validate(priority)).toEqual([]);
+  });
+
+  it("map keys (labels, ConfigMap data) are data, not fields", async () => {
+    const cm = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c", labels: { "any-key": "v" }, annotations: { "x.y/z": "1" } }, data: { ANYTHING_GOES: "yes" } };
+    expect(await validate(cm)).toEqual([]);
+  });
+});
+
 describe("nothing escapes validation", () => {
   it("a kind with no schema package and no registered validator is an issue", async () => {
     const issues = await validateKubeObjects([
