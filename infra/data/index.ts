@@ -1,26 +1,50 @@
 /**
- * Event bus and data stores: Kafka, Redis, Postgres, in-cluster on local and managed on AWS.
- * STUB: to be completed by issue 3.
+ * Event bus and data stores: Kafka, Redis, Postgres; in-cluster on local, managed on AWS.
+ * Each service receives exactly the connection settings and credentials of the stores it
+ * declares in the catalog (non-secret in `config`, passwords in `secrets`), never another's.
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { PlatformContext, RedisEndpoint, ServiceConnection } from "../contracts";
 import type { AwsFoundation } from "../aws";
+import { serviceConnection } from "./connections";
+import { EventBus } from "./kafka";
+import { RelationalDatabase } from "./postgres";
+import { Cache } from "./redis";
 
 export interface DataStoresArgs extends PlatformContext {
-  /** Present on AWS stacks. */
+  /** Present on AWS stacks: managed stores go into its data subnets, encrypted with its keys. */
   foundation?: AwsFoundation;
 }
 
 export class DataStores extends pulumi.ComponentResource {
   /** Connection settings per catalog service name. */
   readonly connections: Record<string, ServiceConnection>;
-  /** Redis for the gateway's rate limiter. */
+  /** Redis for the gateway's rate limiter (its own user, `ratelimit:*` keys only). */
   readonly gatewayRedis: RedisEndpoint;
+  readonly eventBus: EventBus;
+  readonly cache: Cache;
+  readonly database: RelationalDatabase;
 
   constructor(name: string, args: DataStoresArgs, opts?: pulumi.ComponentResourceOptions) {
     super("trademaster:data:DataStores", name, {}, opts);
-    this.connections = Object.fromEntries(args.catalog.services.map((s) => [s.name, { config: {}, secrets: {} }]));
-    this.gatewayRedis = { host: "redis.data.svc.cluster.local", port: 6379, password: pulumi.secret("stub"), tls: false };
-    this.registerOutputs({});
+    const childArgs = { config: args.config, catalog: args.catalog, foundation: args.foundation };
+    // Siblings, not chained: on AWS none of the long creations waits for another.
+    this.eventBus = new EventBus(`${name}-kafka`, childArgs, { parent: this });
+    this.cache = new Cache(`${name}-redis`, childArgs, { parent: this });
+    this.database = new RelationalDatabase(`${name}-postgres`, childArgs, { parent: this });
+
+    const endpoints = { kafka: this.eventBus.endpoint, postgres: this.database.endpoint, redis: this.cache.endpoint };
+    this.connections = Object.fromEntries(
+      args.catalog.services.map((s) => [
+        s.name,
+        serviceConnection(s, endpoints, {
+          kafkaPassword: this.eventBus.passwords[s.name],
+          postgres: this.database.credentials[s.name],
+          redis: this.cache.credentials[s.name],
+        }),
+      ]),
+    );
+    this.gatewayRedis = this.cache.gateway;
+    this.registerOutputs({ services: Object.keys(this.connections) });
   }
 }

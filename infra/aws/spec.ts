@@ -1,0 +1,143 @@
+/**
+ * Pure decisions of the AWS foundation: address plan, KMS domains, EKS settings, kubeconfig and
+ * the timeouts of long creations. No resources here, so tests need no engine.
+ */
+import type { AwsConfig } from "../config/schema";
+
+/** Prefix of every AWS name of a stack (cluster, buckets, repositories, secrets). */
+export function awsPrefix(stack: string): string {
+  return `tm-${stack}`;
+}
+
+/**
+ * Data domains that get their own KMS key (rotated yearly): a key compromise or a grant mistake
+ * stays inside one domain, and key policies/grants can be audited per store.
+ */
+export const KMS_DOMAINS = ["eks", "kafka", "redis", "postgres", "secrets", "storage", "logs"] as const;
+export type KmsDomain = (typeof KMS_DOMAINS)[number];
+/** Waiting period before a scheduled key deletion: the longest AWS allows, to undo a mistake. */
+export const KMS_DELETION_WINDOW_DAYS = 30;
+
+/** All control-plane log types EKS can ship to CloudWatch. */
+export const EKS_CONTROL_PLANE_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"] as const;
+
+/** Node label the bulkhead scheduling of critical services selects on. */
+export const WORKLOAD_CLASS_LABEL = "workload-class";
+
+/**
+ * Create/update/delete timeouts of the long creations. The defaults of the provider are close to
+ * the typical times, so a slow region would fail a first deploy; these leave headroom.
+ */
+export const LONG_TIMEOUTS = {
+  eksCluster: { create: "45m", update: "60m", delete: "30m" },
+  eksNodeGroup: { create: "60m", update: "60m", delete: "60m" },
+  msk: { create: "120m", update: "120m", delete: "60m" },
+  rds: { create: "90m", update: "120m", delete: "60m" },
+  elasticache: { create: "90m", update: "90m", delete: "60m" },
+  rdsProxy: { create: "45m", update: "45m", delete: "45m" },
+  natGateway: { create: "15m", update: "15m", delete: "30m" },
+} as const;
+
+export interface SubnetPlan {
+  zone: string;
+  cidr: string;
+}
+
+export interface NetworkPlan {
+  /** Load balancers and NAT gateways only. */
+  public: SubnetPlan[];
+  /** EKS nodes and pods (VPC CNI gives pods VPC addresses: the largest ranges). */
+  private: SubnetPlan[];
+  /** Data stores (MSK, RDS, ElastiCache): no route to the internet at all. */
+  data: SubnetPlan[];
+}
+
+function ipToInt(ip: string): number {
+  return ip.split(".").reduce((acc, o) => acc * 256 + Number(o), 0);
+}
+
+function intToIp(n: number): string {
+  return [24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256).join(".");
+}
+
+/** The `index`-th subnet of prefix length `newPrefix` inside `cidr`. */
+export function subnetCidr(cidr: string, newPrefix: number, index: number): string {
+  const [ip, prefixText] = cidr.split("/");
+  const prefix = Number(prefixText);
+  if (newPrefix < prefix || newPrefix > 28) throw new Error(`cannot carve /${newPrefix} subnets out of ${cidr}`);
+  const count = 2 ** (newPrefix - prefix);
+  if (index < 0 || index >= count) throw new Error(`${cidr} holds only ${count} /${newPrefix} subnets (asked for #${index})`);
+  const base = ipToInt(ip) - (ipToInt(ip) % 2 ** (32 - prefix));
+  return `${intToIp(base + index * 2 ** (32 - newPrefix))}/${newPrefix}`;
+}
+
+/**
+ * Address plan: the VPC is cut in 8 equal blocks; blocks 0-2 are the private (node) subnets, one
+ * per zone; block 3 is cut in 4 for the data subnets and block 4 in 4 for the public ones.
+ * A /16 gives /19 node subnets (8k addresses each), /21 data and public subnets.
+ */
+export function networkPlan(aws: Pick<AwsConfig, "vpcCidr" | "availabilityZones">): NetworkPlan {
+  const prefix = Number(aws.vpcCidr.split("/")[1]);
+  const zones = aws.availabilityZones;
+  if (zones.length > 3) throw new Error(`the address plan holds 3 zones, got ${zones.length}`);
+  const block = prefix + 3;
+  const quarter = block + 2;
+  const within = (blockIndex: number, i: number) => subnetCidr(subnetCidr(aws.vpcCidr, block, blockIndex), quarter, i);
+  return {
+    private: zones.map((zone, i) => ({ zone, cidr: subnetCidr(aws.vpcCidr, block, i) })),
+    data: zones.map((zone, i) => ({ zone, cidr: within(3, i) })),
+    public: zones.map((zone, i) => ({ zone, cidr: within(4, i) })),
+  };
+}
+
+/** Managed node group AMI: Graviton families (m7g, c7g, r8g, ...) run ARM64. */
+export function amiTypeFor(instanceTypes: string[]): "AL2023_ARM_64_STANDARD" | "AL2023_x86_64_STANDARD" {
+  const arm = instanceTypes.map((t) => /^[a-z]+\d+g[a-z]*\./.test(t));
+  if (arm.some((a) => a !== arm[0])) throw new Error(`node group mixes ARM and x86 instance types: ${instanceTypes.join(", ")}`);
+  return arm[0] ? "AL2023_ARM_64_STANDARD" : "AL2023_x86_64_STANDARD";
+}
+
+/** Node labels of a managed node group. */
+export function nodeGroupLabels(group: AwsConfig["eks"]["nodeGroups"][number]): Record<string, string> {
+  return { [WORKLOAD_CLASS_LABEL]: group.workloadClass, "trademaster.io/node-group": group.name };
+}
+
+/** Endpoint access of the EKS API: private always; public only for the listed CIDRs. */
+export function eksEndpointAccess(aws: Pick<AwsConfig, "eks">): { endpointPrivateAccess: true; endpointPublicAccess: boolean; publicAccessCidrs?: string[] } {
+  const cidrs = aws.eks.publicAccessCidrs;
+  if (cidrs.includes("0.0.0.0/0")) throw new Error("the EKS endpoint must not be open to the world (0.0.0.0/0)");
+  return cidrs.length > 0 ? { endpointPrivateAccess: true, endpointPublicAccess: true, publicAccessCidrs: [...cidrs] } : { endpointPrivateAccess: true, endpointPublicAccess: false };
+}
+
+/**
+ * Kubeconfig of the EKS cluster. Authentication is `aws eks get-token` at use time, so the
+ * document holds no credential.
+ */
+export function kubeconfig(args: { clusterName: string; endpoint: string; certificateAuthority: string; region: string }): string {
+  const name = args.clusterName;
+  return JSON.stringify({
+    apiVersion: "v1",
+    kind: "Config",
+    clusters: [{ name, cluster: { server: args.endpoint, "certificate-authority-data": args.certificateAuthority } }],
+    contexts: [{ name, context: { cluster: name, user: name } }],
+    "current-context": name,
+    users: [
+      {
+        name,
+        user: {
+          exec: {
+            apiVersion: "client.authentication.k8s.io/v1beta1",
+            command: "aws",
+            args: ["eks", "get-token", "--cluster-name", name, "--region", args.region, "--output", "json"],
+          },
+        },
+      },
+    ],
+  });
+}
+
+/** Lifecycle rules of the backups and logs buckets (days). */
+export const BUCKET_RETENTION = {
+  backups: { noncurrentVersionDays: 90, abortMultipartDays: 7 },
+  logs: { expireDays: 400, noncurrentVersionDays: 30, abortMultipartDays: 7 },
+} as const;

@@ -1,0 +1,181 @@
+/**
+ * The event bus. Local: Strimzi operator (pinned chart) and a KRaft Kafka with a TLS/SCRAM
+ * listener, simple authorization, KafkaTopic/KafkaUser from the catalog. AWS: MSK with TLS-only
+ * client traffic, in-cluster encryption, KMS at rest, SASL/SCRAM whose `AmazonMSK_*` secrets are
+ * encrypted with the `secrets` CMK, brokers spread over the zones, broker logs to CloudWatch;
+ * topics and ACLs through `@pulumi/kafka`. `allow.everyone.if.no.acl.found=false`: a principal
+ * without an ACL can do nothing.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+import * as kafka from "@pulumi/kafka";
+import * as random from "@pulumi/random";
+import { kafkaUserName } from "../catalog/derive";
+import { PLATFORM_NAMESPACES } from "../cluster/namespaces";
+import { pinnedChart } from "../charts/pinned";
+import type { PlatformContext } from "../contracts";
+import { declareKubeObject, withNamespaceDependency, type KubeObject } from "../kube/object";
+import type { AwsFoundation } from "../aws";
+import { awsPrefix, LONG_TIMEOUTS } from "../aws/spec";
+import type { KafkaEndpoint } from "./connections";
+import { kafkaBootstrap, strimziKafkaObjects, strimziTopics, strimziUser } from "./local";
+import { aclKey, kafkaClients, platformAcls, serviceAcls, topicDefinitions } from "./topics";
+
+export interface EventBusArgs extends PlatformContext {
+  /** Present on AWS stacks: MSK in its data subnets, keys and security group. */
+  foundation?: AwsFoundation;
+}
+
+/** Kafka principal of the platform's admin (topics and ACLs); never given to a service. */
+export const KAFKA_ADMIN_USER = "tm-admin";
+
+/** Broker properties of the MSK configuration. */
+export function mskServerProperties(k: PlatformContext["config"]["kafka"]): string {
+  return [
+    "auto.create.topics.enable=false",
+    `default.replication.factor=${k.replicationFactor}`,
+    `min.insync.replicas=${k.minInsyncReplicas}`,
+    `unclean.leader.election.enable=${k.uncleanLeaderElection}`,
+    "allow.everyone.if.no.acl.found=false",
+    `log.retention.hours=${k.replayRetentionHours}`,
+    "num.partitions=3",
+  ].join("\n");
+}
+
+export class EventBus extends pulumi.ComponentResource {
+  readonly endpoint: KafkaEndpoint;
+  /** SCRAM password per Kafka-using service (secret). */
+  readonly passwords: Record<string, pulumi.Output<string>>;
+
+  constructor(name: string, args: EventBusArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("trademaster:data:EventBus", name, {}, opts);
+    const { config, catalog } = args;
+    const topics = topicDefinitions(catalog, config.kafka);
+    const clients = kafkaClients(catalog);
+    this.passwords = {};
+    for (const s of clients) {
+      this.passwords[s.name] = new random.RandomPassword(`${name}-${kafkaUserName(s)}`, { length: 32, special: false }, { parent: this }).result;
+    }
+
+    if (!args.foundation) {
+      const operator = pinnedChart("strimzi", { chart: "strimzi-kafka-operator", stack: config.stack }, withNamespaceDependency(PLATFORM_NAMESPACES.operators, { parent: this }));
+      const afterOperator: pulumi.CustomResourceOptions = { parent: this, dependsOn: [operator] };
+      const [kafkaCr, pool] = strimziKafkaObjects(config);
+      const cluster = declareKubeObject(kafkaCr as unknown as KubeObject, afterOperator);
+      declareKubeObject(pool as unknown as KubeObject, afterOperator);
+      const afterCluster: pulumi.CustomResourceOptions = { parent: this, dependsOn: [cluster] };
+      for (const t of strimziTopics(topics)) declareKubeObject(t as unknown as KubeObject, afterCluster);
+      for (const s of clients) {
+        const [user, secret] = strimziUser(s, serviceAcls(catalog, s), this.passwords[s.name]);
+        const secretRes = declareKubeObject(secret, { parent: this });
+        declareKubeObject(user as unknown as KubeObject, { parent: this, dependsOn: [cluster, secretRes] });
+      }
+      this.endpoint = { bootstrapServers: kafkaBootstrap, securityProtocol: "SASL_SSL", saslMechanism: "SCRAM-SHA-512" };
+      this.registerOutputs({ bootstrapServers: kafkaBootstrap });
+      return;
+    }
+
+    const f = args.foundation;
+    const prefix = awsPrefix(config.stack);
+    const protect = config.protectData;
+    const child: pulumi.CustomResourceOptions = { parent: this };
+    const k = config.kafka;
+
+    const mskConfig = new aws.msk.Configuration(
+      `${name}-config`,
+      { name: `${prefix}-kafka`, kafkaVersions: [k.version], serverProperties: mskServerProperties(k), description: "TradeMaster brokers: no auto-create, ACLs required" },
+      child,
+    );
+    const brokerLogs = new aws.cloudwatch.LogGroup(`${name}-broker-logs`, { name: `/trademaster/${config.stack}/msk`, retentionInDays: 90 }, child);
+
+    const cluster = new aws.msk.Cluster(
+      `${name}-msk`,
+      {
+        clusterName: `${prefix}-kafka`,
+        kafkaVersion: k.version,
+        numberOfBrokerNodes: k.brokers,
+        brokerNodeGroupInfo: {
+          instanceType: k.brokerInstanceType!,
+          // One data subnet per zone: MSK spreads the brokers evenly over them.
+          clientSubnets: f.dataSubnetIds,
+          securityGroups: [f.dataSecurityGroupIds.kafka],
+          storageInfo: { ebsStorageInfo: { volumeSize: k.brokerVolumeGb } },
+          connectivityInfo: { publicAccess: { type: "DISABLED" } },
+        },
+        encryptionInfo: {
+          encryptionAtRestKmsKeyArn: f.kmsKeys.kafka.arn,
+          encryptionInTransit: { clientBroker: "TLS", inCluster: true },
+        },
+        clientAuthentication: { unauthenticated: false, sasl: { scram: true, iam: k.authentication === "iam" } },
+        configurationInfo: { arn: mskConfig.arn, revision: mskConfig.latestRevision },
+        loggingInfo: { brokerLogs: { cloudwatchLogs: { enabled: true, logGroup: brokerLogs.name } } },
+        enhancedMonitoring: "PER_TOPIC_PER_BROKER",
+        openMonitoring: { prometheus: { jmxExporter: { enabledInBroker: true }, nodeExporter: { enabledInBroker: true } } },
+        tags: { "trademaster:stack": config.stack },
+      },
+      { parent: this, protect, customTimeouts: LONG_TIMEOUTS.msk },
+    );
+
+    // SCRAM users: one AmazonMSK_* secret each, encrypted with the customer-managed key.
+    const adminPassword = new random.RandomPassword(`${name}-${KAFKA_ADMIN_USER}`, { length: 32, special: false }, child).result;
+    const scramUsers: Array<{ user: string; password: pulumi.Output<string> }> = [
+      { user: KAFKA_ADMIN_USER, password: adminPassword },
+      ...clients.map((s) => ({ user: kafkaUserName(s), password: this.passwords[s.name] })),
+    ];
+    const versions = scramUsers.map(({ user, password }) => {
+      const secret = new aws.secretsmanager.Secret(
+        `${name}-scram-${user}`,
+        { name: `AmazonMSK_${prefix}_${user}`, kmsKeyId: f.kmsKeys.secrets.arn, recoveryWindowInDays: 30, description: `MSK SCRAM credentials of ${user}` },
+        { parent: this, protect },
+      );
+      return new aws.secretsmanager.SecretVersion(
+        `${name}-scram-${user}`,
+        { secretId: secret.id, secretString: pulumi.secret(pulumi.jsonStringify({ username: user, password })) },
+        child,
+      );
+    });
+    const association = new aws.msk.ScramSecretAssociation(`${name}-scram`, { clusterArn: cluster.arn, secretArnLists: versions.map((v) => v.arn) }, child);
+
+    const bootstrap = cluster.bootstrapBrokersSaslScram;
+    const provider = new kafka.Provider(
+      `${name}-admin`,
+      {
+        bootstrapServers: bootstrap.apply((b) => b.split(",")),
+        tlsEnabled: true,
+        saslMechanism: "scram-sha512",
+        saslUsername: KAFKA_ADMIN_USER,
+        saslPassword: adminPassword,
+        kafkaVersion: k.version,
+      },
+      { parent: this, dependsOn: [association] },
+    );
+    const onKafka: pulumi.CustomResourceOptions = { parent: this, provider };
+    // The admin's own cluster ACL first: with no ACL found nothing is allowed, even to the admin.
+    const adminAcl = new kafka.Acl(
+      `${name}-acl-admin`,
+      { aclPrincipal: `User:${KAFKA_ADMIN_USER}`, aclHost: "*", aclOperation: "All", aclPermissionType: "Allow", aclResourceType: "Cluster", aclResourceName: "kafka-cluster", resourcePatternTypeFilter: "Literal" },
+      onKafka,
+    );
+    for (const t of topics) {
+      // Deleting a topic deletes its events: protected like any other data.
+      new kafka.Topic(`${name}-topic-${t.name}`, { name: t.name, partitions: t.partitions, replicationFactor: t.replicationFactor, config: t.config }, { ...onKafka, protect, dependsOn: [adminAcl] });
+    }
+    for (const rule of platformAcls(catalog)) {
+      new kafka.Acl(
+        `${name}-acl-${aclKey(rule).replace(/\|/g, "-")}`,
+        {
+          aclPrincipal: `User:${rule.user}`,
+          aclHost: "*",
+          aclOperation: rule.operation,
+          aclPermissionType: "Allow",
+          aclResourceType: rule.resourceType,
+          aclResourceName: rule.resourceName,
+          resourcePatternTypeFilter: "Literal",
+        },
+        { ...onKafka, dependsOn: [adminAcl] },
+      );
+    }
+    this.endpoint = { bootstrapServers: bootstrap, securityProtocol: "SASL_SSL", saslMechanism: "SCRAM-SHA-512" };
+    this.registerOutputs({ clusterArn: cluster.arn, bootstrapServers: bootstrap });
+  }
+}
