@@ -33,6 +33,7 @@ export interface ChartSpec extends ChartPin {
 
 function readYaml(file: string): unknown {
   const shown = path.relative(process.cwd(), file);
+  if (!fs.existsSync(file)) throw new ValidationError(shown, [{ path: "(file)", expected: "an existing file", found: "no such file" }]);
   try {
     return yaml.load(fs.readFileSync(file, "utf8")) ?? {};
   } catch (e) {

@@ -94,6 +94,12 @@ export async function runPlan(opts: RunPlanOptions): Promise<Plan> {
     const recorded: RecordedResource[] = [];
     recordRegistrations(recorded);
     let programError: unknown;
+    // An error inside an apply() surfaces as an unhandled rejection; the engine fails the
+    // program on it, and so does the plan.
+    const onRejection = (e: unknown) => {
+      programError ??= e;
+    };
+    process.on("unhandledRejection", onRejection);
     await pulumi.runtime
       .runInPulumiStack(() => {
         try {
@@ -106,7 +112,13 @@ export async function runPlan(opts: RunPlanOptions): Promise<Plan> {
       .catch((e: unknown) => {
         programError ??= e;
       });
-    await settle();
+    try {
+      await settle();
+      // Let pending rejections of the last turn be reported before deciding.
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off("unhandledRejection", onRejection);
+    }
     if (programError) throw programError;
     return toPlan(opts.stack, config.environment, recorded);
   } finally {

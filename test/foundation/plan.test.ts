@@ -132,4 +132,14 @@ describe("plan command line", () => {
     expect(e.status).toBe(1);
     expect(e.stderr).toContain("resources[0]");
   });
+
+  it("diffs against a git ref by planning that commit in a temporary export", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tm-out-"));
+    const r = cli(["--stack", "local", "--out", dir, "--diff", "HEAD"]);
+    expect([0, 2]).toContain(r.status);
+    expect(r.stdout).toMatch(/Resources: \d+ to add, \d+ to change, \d+ to remove/);
+    const bad = cli(["--stack", "local", "--out", dir, "--diff", "no-such-ref-xyz"]);
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toContain("no such file or commit");
+  });
 });
