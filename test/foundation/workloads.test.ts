@@ -99,7 +99,7 @@ describe.each(STACKS)("workloads of the %s stack", (stack) => {
 
   it("labels service namespaces for Istio injection and Pod Security restricted", async () => {
     const plan = await planFor(stack);
-    const ns = new Map(kubeOfKind(plan, "Namespace").map((r) => [r.inputs.metadata.name, (r.inputs.metadata as { labels: Record<string, string> }).labels]));
+    const ns = new Map(kubeOfKind(plan, "Namespace").map((r) => [r.inputs.metadata.name, (r.inputs.metadata as { labels?: Record<string, string> }).labels]));
     for (const name of new Set(catalog.services.map((s) => s.namespace))) {
       expect(ns.get(name)?.["istio-injection"]).toBe("enabled");
       expect(ns.get(name)?.["pod-security.kubernetes.io/enforce"]).toBe("restricted");
