@@ -15,8 +15,9 @@
  * format, pattern, bounds) and the object re-validated; only markers the schema rejects are
  * replaced. Errors still at a marker after that are about an unknown value and are dropped.
  *
- * Limitation (of the packages, not of this module): the generated validators allow unknown
- * fields, so a misspelt optional field is not reported.
+ * The generated validators accept unknown fields; this module finds them by probing (see
+ * {@link unknownFieldPointers}), so a misspelt optional field (`replica`) is reported too,
+ * except in the few kinds with free-form fields ({@link FREE_FORM_KINDS}).
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -417,11 +418,17 @@ function validateTolerant(check: (obj: Record<string, unknown>) => SchemaError[]
 // Unknown fields
 
 /**
- * Core kinds whose schema has free-form (any-typed) fields: a field under them can't be told
- * from a misspelt one, so they get no unknown-field check.
+ * Kinds (`group/Kind`, `*` for a whole group) with free-form fields (RawExtension, protobuf
+ * Struct: EnvoyFilter patches, Wasm plugin config, operator values): a key under them can't be
+ * told from a misspelt one, so they get no unknown-field check.
  */
-const FREE_FORM_GROUPS = new Set(["apiextensions.k8s.io"]);
-const FREE_FORM_KINDS = new Set(["apps/v1/ControllerRevision"]);
+const FREE_FORM_KINDS = new Set([
+  "apiextensions.k8s.io/*",
+  "apps/ControllerRevision",
+  "networking.istio.io/EnvoyFilter",
+  "extensions.istio.io/WasmPlugin",
+  "install.istio.io/IstioOperator",
+]);
 
 const declaredNames = new Map<string, Set<string>>();
 
@@ -493,18 +500,17 @@ function unknownFieldPointers(check: (obj: Record<string, unknown>) => SchemaErr
     pending = deeper.filter((leaf) => !ignored.some((node) => isUnder(encodePointer(leaf), encodePointer(node))));
   }
   if (unknown.length === 0) return unknown;
-  const declared = declaredPropertyNames(CORE_PACKAGE);
+  const declared = declaredPropertyNames(schemaModuleFor(String(obj.apiVersion), String(obj.kind))?.package ?? CORE_PACKAGE);
   return unknown.filter((segments) => {
     const last = segments[segments.length - 1];
     return /^\d+$/.test(last) || !declared.has(last);
   });
 }
 
-/** Unknown fields are checked for core kinds only (see {@link FREE_FORM_GROUPS} and the module doc). */
+/** Unknown fields are checked for every kind with a schema package except {@link FREE_FORM_KINDS}. */
 function unknownFieldChecked(apiVersion: string, kind: string): boolean {
-  const target = schemaModuleFor(apiVersion, kind);
   const group = apiVersion.includes("/") ? apiVersion.split("/")[0] : "";
-  return target?.package === CORE_PACKAGE && !FREE_FORM_GROUPS.has(group) && !FREE_FORM_KINDS.has(`${apiVersion}/${kind}`);
+  return !FREE_FORM_KINDS.has(`${group}/*`) && !FREE_FORM_KINDS.has(`${group}/${kind}`);
 }
 
 // ---------------------------------------------------------------------------------------------

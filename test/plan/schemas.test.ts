@@ -218,7 +218,7 @@ describe("invalid objects fail with the path of the bad field", () => {
   });
 });
 
-describe("unknown fields of core kinds (typos)", () => {
+describe("unknown fields (typos)", () => {
   it("are reported at the misspelt key, however deep", async () => {
     const d = deployment({ container: { imagePullPolcy: "Always", securityContext: { readOnlyRootFs: true, runAsNonRoot: true } } }) as { spec: Obj } & Obj;
     d.spec.replica = 3;
@@ -231,6 +231,29 @@ describe("unknown fields of core kinds (typos)", () => {
       "spec.template.spec.containers[0].securityContext.readOnlyRootFs",
     ]);
     expect(issues[0].message).toMatch(/unknown field/);
+  });
+
+  it("are reported in Istio and prometheus-operator objects too", async () => {
+    const objects: Obj[] = [
+      { apiVersion: "networking.istio.io/v1", kind: "VirtualService", metadata: { name: "v" }, spec: { hosts: ["a"], http: [{ retires: { attempts: 0 }, route: [{ destination: { host: "a" } }] }] } },
+      { apiVersion: "security.istio.io/v1", kind: "PeerAuthentication", metadata: { name: "p" }, spec: { mtls: { mod: "STRICT" } } },
+      { apiVersion: "monitoring.coreos.com/v1", kind: "PrometheusRule", metadata: { name: "r" }, spec: { groups: [{ name: "g", rules: [{ alert: "A", expr: "1", anotations: { summary: "s" } }] }] } },
+    ];
+    expect((await validate(...objects)).map((i) => `${i.kind} ${i.path}`)).toEqual([
+      "VirtualService spec.http[0].retires",
+      "PeerAuthentication spec.mtls.mod",
+      "PrometheusRule spec.groups[0].rules[0].anotations",
+    ]);
+  });
+
+  it("free-form fields (an EnvoyFilter patch value) are not checked for unknown keys", async () => {
+    const filter = {
+      apiVersion: "networking.istio.io/v1alpha3",
+      kind: "EnvoyFilter",
+      metadata: { name: "correlation-id", namespace: "istio-system" },
+      spec: { configPatches: [{ applyTo: "HTTP_FILTER", patch: { operation: "INSERT_BEFORE", value: { name: "envoy.filters.http.lua", typed_config: { "@type": "type.googleapis.com/envoy.extensions.filters.http.lua.v3.Lua" } } } }] },
+    };
+    expect(await validate(filter)).toEqual([]);
   });
 
   it("real fields the generated validator does not check are not mistaken for typos", async () => {
