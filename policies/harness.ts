@@ -220,8 +220,7 @@ export function stackValidationArgs(
 
 function configProperties(config: NormalizedPolicyConfig | undefined): Record<string, unknown> {
   if (!config) return {};
-  const { enforcementLevel: _level, ...properties } = config;
-  return properties;
+  return Object.fromEntries(Object.entries(config).filter(([k]) => k !== "enforcementLevel"));
 }
 
 function reporter(
