@@ -13,7 +13,10 @@
  * A marker where the schema wants, say, an integer says nothing about the real value, so such a
  * marker is replaced by a placeholder the schema accepts (derived from the error: type, enum,
  * format, pattern, bounds) and the object re-validated; only markers the schema rejects are
- * replaced. Errors still at a marker after that are about an unknown value and are dropped.
+ * replaced. Errors still at a whole marker after that are about an unknown value and are
+ * dropped; a string that merely contains a marker (`https://[unknown]/x`) gets only the marker
+ * replaced by neutral text and keeps its errors, since its known part is checked too.
+ * Hand-written validators get the same rule: their issues at a whole marker are dropped.
  *
  * The generated validators accept unknown fields; this module finds them by probing (see
  * {@link unknownFieldPointers}), so a misspelt optional field (`replica`) is reported too,
