@@ -15,3 +15,8 @@ export const KONG_PROXY_PORT = 80;
 export const KONG_PROXY_CONTAINER_PORT = 8000;
 /** Label the chart puts on gateway pods (used by the mesh Sidecar selector). */
 export const KONG_GATEWAY_POD_LABELS = { "app.kubernetes.io/name": "gateway", "app.kubernetes.io/instance": KONG_RELEASE } as const;
+/**
+ * Node ports of the Kong proxy on AWS stacks: the edge load balancer targets the nodes on the TLS
+ * one (re-encrypting to Kong), so no load-balancer controller runs in the cluster.
+ */
+export const KONG_PROXY_NODE_PORTS = { http: 30080, tls: 30443 } as const;

@@ -32,6 +32,7 @@ import {
   KONG_CONTROLLER_SERVICE_ACCOUNT,
   KONG_GATEWAY_SERVICE_ACCOUNT,
   KONG_PROXY_CONTAINER_PORT,
+  KONG_PROXY_NODE_PORTS,
 } from "./identity";
 import { API_RESPONSE_HEADERS, LEAKY_RESPONSE_HEADERS } from "./security-headers";
 
@@ -296,6 +297,10 @@ export function kongChartValues(config: PlatformConfig): Record<string, unknown>
       replicaCount: config.gateway.replicas,
       deployment: { serviceAccount: { create: true, name: KONG_GATEWAY_SERVICE_ACCOUNT } },
       env: kongEnv(config),
+      // AWS: the edge load balancer targets the nodes on fixed ports (infra/edge).
+      ...(config.onAws
+        ? { proxy: { type: "NodePort", http: { nodePort: KONG_PROXY_NODE_PORTS.http }, tls: { nodePort: KONG_PROXY_NODE_PORTS.tls } } }
+        : {}),
       podAnnotations: {
         "sidecar.istio.io/proxyCPU": config.kubernetes.sidecarCpuRequest,
         "sidecar.istio.io/proxyMemory": SIDECAR_MEMORY_REQUEST,
