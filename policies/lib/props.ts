@@ -115,3 +115,15 @@ export function isProvided(o: unknown, key: string): boolean {
     throw e;
   }
 }
+
+/** The value at `key`, or undefined when the engine does not know it yet (no throw). */
+export function readKnown(o: unknown, key: string): unknown {
+  const obj = asObject(o);
+  if (!obj) return undefined;
+  try {
+    return obj[key];
+  } catch (e) {
+    if (e instanceof UnknownValueError) return undefined;
+    throw e;
+  }
+}

@@ -4,7 +4,7 @@
  */
 import type { ReportViolation, ResourceValidationArgs } from "@pulumi/policy";
 import { SECRET } from "../../infra/plan/types";
-import { asArray, asBool, asObject, asString, at, isKube, WORKLOAD_TYPES, type Json } from "../lib/props";
+import { asArray, asBool, asObject, asString, at, isKube, readKnown, WORKLOAD_TYPES, type Json } from "../lib/props";
 import { asvs, cisK8s, levels, owasp, pci, type TrademasterResourcePolicy } from "../lib/types";
 
 /** Image references that name an exact version: a digest, or a tag that is not floating. */
@@ -126,8 +126,10 @@ export const noPlaintextSecrets: TrademasterResourcePolicy = {
     "Move the value into a Kubernetes Secret created from a Pulumi secret (random.RandomPassword or pulumi.secret) and reference it with env[].valueFrom.secretKeyRef or envFrom.secretRef; keep only non-secret settings in ConfigMaps.",
   validateResource: (args: ResourceValidationArgs, report: ReportViolation) => {
     if (isKube(args.type, "core", "ConfigMap")) {
-      for (const [key, value] of Object.entries(asObject(args.props.data) ?? {})) {
-        const s = asString(value) ?? "";
+      const data = asObject(args.props.data) ?? {};
+      // Values unknown in preview come from other resources' outputs: they are not literals.
+      for (const key of Object.keys(data)) {
+        const s = asString(readKnown(data, key)) ?? "";
         if (s === SECRET) report(`ConfigMap key "${key}" holds a Pulumi secret: it is stored unencrypted in a ConfigMap`);
         else if (isLiteralSecret(key, s)) report(`ConfigMap key "${key}" looks like a secret with a literal value`);
       }
@@ -139,7 +141,7 @@ export const noPlaintextSecrets: TrademasterResourcePolicy = {
       for (const env of asArray(at(c, "env"))) {
         const name = asString(at(env, "name")) ?? "";
         if (!Object.prototype.hasOwnProperty.call(asObject(env) ?? {}, "value")) continue;
-        const value = asString(at(env, "value")) ?? "";
+        const value = asString(readKnown(env, "value")) ?? "";
         if (value === SECRET) report(`container "${asString(at(c, "name"))}": env ${name} holds a Pulumi secret as a plain value`);
         else if (isLiteralSecret(name, value)) report(`container "${asString(at(c, "name"))}": env ${name} has a literal secret-like value`);
       }
