@@ -1,0 +1,72 @@
+/** Data protection in prod: every stateful resource is protected, with the provider's own guard and backups. */
+import { describe, expect, it } from "vitest";
+import type { PlanResource } from "../../infra/plan/types";
+import { planFor } from "../helpers/plan";
+
+/** Types that hold data (or the keys to it): losing one loses data. */
+const STATEFUL_TYPES: Record<string, (r: PlanResource) => void> = {
+  "aws:msk/cluster:Cluster": (r) => {
+    // MSK has no deletion flag: replicas over 3 zones plus protect.
+    expect(r.inputs.numberOfBrokerNodes).toBeGreaterThanOrEqual(3);
+  },
+  "aws:rds/instance:Instance": (r) => {
+    expect(r.inputs).toMatchObject({ deletionProtection: true, skipFinalSnapshot: false });
+    expect(r.inputs.backupRetentionPeriod).toBeGreaterThanOrEqual(7);
+  },
+  "aws:elasticache/replicationGroup:ReplicationGroup": (r) => {
+    expect(r.inputs.snapshotRetentionLimit).toBeGreaterThanOrEqual(1);
+    expect(r.inputs.finalSnapshotIdentifier).toMatch(/final$/);
+  },
+  "aws:eks/cluster:Cluster": (r) => expect(r.inputs.deletionProtection).toBe(true),
+  "aws:s3/bucket:Bucket": (r) => expect(r.inputs.forceDestroy).toBe(false),
+  "aws:kms/key:Key": (r) => {
+    expect(r.inputs.deletionWindowInDays).toBe(30);
+    expect(r.inputs.enableKeyRotation).toBe(true);
+  },
+  "aws:ecr/repository:Repository": (r) => expect(r.inputs.forceDelete).toBe(false),
+  "aws:secretsmanager/secret:Secret": (r) => expect(r.inputs.recoveryWindowInDays).toBe(30),
+  "kafka:index/topic:Topic": (r) => expect(r.inputs.replicationFactor).toBe(3),
+};
+
+describe("prod data protection", () => {
+  it("every resource of a stateful type is protected and guarded by its provider", async () => {
+    const plan = await planFor("prod");
+    for (const [type, providerGuard] of Object.entries(STATEFUL_TYPES)) {
+      const rs = plan.resources.filter((r) => r.type === type);
+      expect(rs.length, `${type} in the prod plan`).toBeGreaterThan(0);
+      for (const r of rs) {
+        expect(r.protect, `${r.urn} protect`).toBe(true);
+        providerGuard(r);
+      }
+    }
+  });
+
+  it("S3 buckets are versioned, SSE-KMS encrypted and closed to the public", async () => {
+    const plan = await planFor("prod");
+    const buckets = plan.resources.filter((r) => r.type === "aws:s3/bucket:Bucket").map((b) => b.name);
+    expect(buckets.sort()).toEqual(["aws-backups", "aws-logs"]);
+    for (const name of buckets) {
+      const of = (type: string) => plan.resources.find((r) => r.type === type && r.name === name)!;
+      expect(of("aws:s3/bucketVersioning:BucketVersioning").inputs.versioningConfiguration).toEqual({ status: "Enabled" });
+      const sse = of("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration").inputs.rules as Array<{ applyServerSideEncryptionByDefault: { sseAlgorithm: string; kmsMasterKeyId: unknown } }>;
+      expect(sse[0].applyServerSideEncryptionByDefault.sseAlgorithm).toBe("aws:kms");
+      expect(sse[0].applyServerSideEncryptionByDefault.kmsMasterKeyId).toBeDefined();
+      expect(of("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock").inputs).toMatchObject({ blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true });
+    }
+  });
+
+  it("no stateful type of the plan is left out of the list above", async () => {
+    const plan = await planFor("prod");
+    // Anything with data-bearing words in its type must be listed (or be a known non-stateful helper).
+    const suspicious = [...new Set(plan.resources.map((r) => r.type))].filter((t) => /(Cluster|Instance|ReplicationGroup|Bucket|Key|Repository|Secret|Topic|StatefulSet|PersistentVolumeClaim)$/.test(t));
+    const helpers = new Set(["kubernetes:core/v1:Secret"]);
+    expect(suspicious.filter((t) => !(t in STATEFUL_TYPES) && !helpers.has(t))).toEqual([]);
+  });
+
+  it("staging protects its data too (protectData: true), local does not need to", async () => {
+    const staging = await planFor("staging");
+    expect(staging.resources.filter((r) => r.type === "aws:rds/instance:Instance" || r.type === "aws:msk/cluster:Cluster").every((r) => r.protect)).toBe(true);
+    const local = await planFor("local");
+    expect(local.resources.filter((r) => r.protect)).toEqual([]);
+  });
+});
