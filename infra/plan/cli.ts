@@ -16,7 +16,7 @@ import { isPlainObject, ValidationError, type Issue } from "../validation/schema
 import { diffPlans, hasChanges, renderDiffMarkdown, renderDiffText } from "./diff";
 import { kubeObjects, renderTree, writePlan } from "./output";
 import { readStackFile, REPO_ROOT, runPlan } from "./run";
-import { formatSchemaIssues, validateKubeObjects } from "./schemas";
+import { formatSchemaIssues, kubeObjectsOfPlan, validateKubeObjects } from "./schemas";
 import { PLAN_FORMAT_VERSION, type Plan } from "./types";
 
 export interface PlanCliOptions {
@@ -122,7 +122,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const t0 = Date.now();
   const plan = await runPlan({ stack: opts.stack, catalogFile: opts.catalog });
-  const issues = await validateKubeObjects(kubeObjects(plan));
+  const issues = await validateKubeObjects(kubeObjectsOfPlan(plan));
   if (issues.length) {
     console.error(`Schema validation failed for ${issues.length} field(s):\n${formatSchemaIssues(issues)}`);
     return 1;
