@@ -89,6 +89,16 @@ const gatewayShape = obj({
   /** ACM certificate for the public load balancer (AWS stacks). */
   certificateArn: optional(str({ pattern: /^arn:aws:acm:/, patternName: "an ACM certificate ARN" })),
   wafRateLimitPer5Min: optional(int({ min: 100 }), 2000),
+  /**
+   * Token issuer Kong's jwt plugin trusts (`iss` claim and RS256 public key of the auth service).
+   * Unset: no credential is registered and every authenticated route answers 401 (fail closed).
+   */
+  jwt: optional(
+    obj({
+      issuer: str({ pattern: /^https:\/\/[^\s]+$/, patternName: "an https:// issuer URL" }),
+      publicKeyPem: str({ pattern: /^-----BEGIN PUBLIC KEY-----/, patternName: "a PEM public key" }),
+    }),
+  ),
 });
 
 const meshShape = obj({
