@@ -76,11 +76,18 @@ const SSE_TYPES = [
   "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2",
 ];
 
-function sseRuleProblems(rules: unknown[]): string[] {
+/**
+ * Buckets that receive load-balancer access logs: ELB writes only to SSE-S3 (AES256) buckets, an
+ * AWS constraint, so they are the one place AES256 is accepted. Recognized by resource name.
+ */
+export const SSE_S3_ONLY = /(^|-)(alb|nlb|elb|lb)-(access-)?logs$/;
+
+function sseRuleProblems(rules: unknown[], sseS3Allowed = false): string[] {
   if (rules.length === 0) return ["no rule"];
   return rules.flatMap((rule, i) => {
     const def = asObject(at(rule, "applyServerSideEncryptionByDefault"));
     const alg = asString(def?.sseAlgorithm);
+    if (alg === "AES256" && sseS3Allowed) return [];
     if (alg !== "aws:kms" && alg !== "aws:kms:dsse") return [`rules[${i}] uses ${alg ?? "no algorithm"} instead of aws:kms`];
     if (!isProvided(def, "kmsMasterKeyId")) return [`rules[${i}] has no kmsMasterKeyId (customer-managed key)`];
     return [];
@@ -90,7 +97,7 @@ function sseRuleProblems(rules: unknown[]): string[] {
 export const s3Encryption: TrademasterStackPolicy = {
   kind: "stack",
   name: "s3-sse-kms",
-  description: "Every S3 bucket has a server-side encryption configuration with aws:kms and a customer-managed key.",
+  description: "Every S3 bucket has a server-side encryption configuration with aws:kms and a customer-managed key (load-balancer access-log buckets: SSE-S3, the only encryption ELB supports).",
   severity: "high",
   enforcement: levels("mandatory", "mandatory", "mandatory"),
   controls: [cisAws("2.1.1", "S3 buckets employ encryption-at-rest"), PCI_AT_REST],
@@ -98,7 +105,7 @@ export const s3Encryption: TrademasterStackPolicy = {
   validateStack: (args: StackValidationArgs, report: ReportViolation) => {
     const configs = args.resources.filter((r) => SSE_TYPES.includes(r.type));
     for (const c of configs) {
-      const problems = sseRuleProblems(asArray(c.props.rules));
+      const problems = sseRuleProblems(asArray(c.props.rules), SSE_S3_ONLY.test(c.name));
       if (problems.length) report(`encryption configuration "${c.name}": ${problems.join("; ")}`, c.urn);
     }
     for (const b of args.resources.filter((r) => BUCKET_TYPES.includes(r.type))) {

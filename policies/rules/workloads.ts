@@ -48,9 +48,9 @@ export function containerProblems(c: Json, pod: Json, opts: { main: boolean }): 
     if (!asObject(c.readinessProbe)) problems.push("no readinessProbe");
     if (!asObject(c.livenessProbe)) problems.push("no livenessProbe");
   }
-  // Read last: the image may come from another resource (ECR) and be unknown in preview.
-  const image = asString(c.image) ?? "";
-  if (!isPinnedImage(image)) problems.push(`image "${image}" is not pinned to a version tag or digest`);
+  // The image may come from another resource (ECR) and be unknown in preview: checked by the caller then.
+  const image = readKnown(c, "image");
+  if (image !== undefined && !isPinnedImage(asString(image) ?? "")) problems.push(`image "${String(image)}" is not pinned to a version tag or digest`);
   return problems.map((p) => `container "${name}": ${p}`);
 }
 
@@ -90,6 +90,9 @@ export const workloadHardening: TrademasterResourcePolicy = {
       ...asArray(pod.containers).flatMap((c) => containerProblems(asObject(c) ?? {}, pod, { main: true })),
     ];
     for (const p of problems) report(p);
+    // Reading an unknown image last makes the engine report "can't run during preview" for the
+    // pin check only, after every other finding has been reported.
+    for (const c of [...asArray(pod.initContainers), ...asArray(pod.containers)]) void at(c, "image");
   },
 };
 

@@ -300,3 +300,11 @@ describe("the pack", () => {
     expect(frameworks.size).toBe(5);
   });
 });
+
+describe("s3-sse-kms exemption", () => {
+  it("accepts AES256 only on load-balancer access-log buckets (ELB supports nothing else)", async () => {
+    const sse = (name: string) => res("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", name, { rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] });
+    expect((await run(s3Encryption, [sse("edge-alb-logs")])).diagnostics).toEqual([]);
+    expect(messages(await run(s3Encryption, [sse("edge-static-assets")]))).toEqual([expect.stringMatching(/AES256 instead of aws:kms/)]);
+  });
+});
