@@ -13,7 +13,7 @@ import * as k8s from "@pulumi/kubernetes";
 import type { PlatformContext, RedisEndpoint } from "../contracts";
 import { pinnedChart } from "../charts/pinned";
 import { declareKubeObject, declareKubeObjects } from "../kube/object";
-import { gatewayObjects, kongChartValues, redisSecret } from "./spec";
+import { gatewayObjects, jwtConsumerObjects, kongChartValues, redisSecret } from "./spec";
 
 /** Gateway API CRDs (standard channel), pinned; KIC serves HTTPRoute / Gateway from them. */
 export const GATEWAY_API_VERSION = "v1.2.1";
@@ -46,6 +46,15 @@ export class ApiGateway extends pulumi.ComponentResource {
       parent: this,
       dependsOn: [crds, kong, secret],
     });
+    // Without a configured issuer no credential exists and authenticated routes fail closed (401).
+    if (config.gateway.jwt) {
+      const { issuer, publicKeyPem } = config.gateway.jwt;
+      const consumer = declareKubeObjects(jwtConsumerObjects({ issuer: pulumi.secret(issuer), publicKeyPem: pulumi.secret(publicKeyPem) }), {
+        parent: this,
+        dependsOn: [crds, kong],
+      });
+      Object.assign(objects, consumer);
+    }
     this.objectNames = Object.keys(objects).sort();
     this.registerOutputs({ objects: this.objectNames });
   }

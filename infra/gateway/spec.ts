@@ -233,6 +233,34 @@ export function httpRoute(config: PlatformConfig, service: ServiceSpec): KubeObj
   };
 }
 
+export const JWT_CONSUMER = "api-clients";
+export const JWT_CREDENTIAL_SECRET = "jwt-issuer";
+
+/**
+ * The consumer the jwt plugin authenticates tokens against: one credential for the auth
+ * service's issuer (RS256, public key only). Values are inputs so the caller can mark them secret
+ * (KIC reads credentials from Secrets; the plan never shows Secret contents).
+ */
+export function jwtConsumerObjects(jwt: { issuer: pulumi.Input<string>; publicKeyPem: pulumi.Input<string> }): KubeObject[] {
+  const ns = PLATFORM_NAMESPACES.gateway;
+  return [
+    {
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name: JWT_CREDENTIAL_SECRET, namespace: ns, labels: { ...standardLabels("kong", "credential"), "konghq.com/credential": "jwt" } },
+      type: "Opaque",
+      stringData: { key: jwt.issuer, algorithm: "RS256", rsa_public_key: jwt.publicKeyPem },
+    },
+    {
+      apiVersion: KONG_API,
+      kind: "KongConsumer",
+      metadata: { name: JWT_CONSUMER, namespace: ns, labels: standardLabels("kong", "consumer"), annotations: { "kubernetes.io/ingress.class": INGRESS_CLASS } },
+      username: JWT_CONSUMER,
+      credentials: [JWT_CREDENTIAL_SECRET],
+    },
+  ];
+}
+
 /** The rate limiter's Redis password, JSON-encoded (KIC configPatches read JSON values). */
 export function redisSecret(passwordJson: pulumi.Input<string>): KubeObject {
   return {

@@ -3,7 +3,7 @@ import { loadCatalog } from "../../infra/catalog/load";
 import type { KubeObject } from "../../infra/kube/object";
 import { GATEWAY_CRD_VALIDATORS, KONG_API } from "../../infra/gateway/crds";
 import { gatewayUpstreamServiceAnnotations } from "../../infra/gateway/service-annotations";
-import { corsOrigins, gatewayObjects, kongChartValues, kongEnv, REDIS_SECRET } from "../../infra/gateway/spec";
+import { corsOrigins, gatewayObjects, jwtConsumerObjects, JWT_PLUGIN, kongChartValues, kongEnv, REDIS_SECRET } from "../../infra/gateway/spec";
 import { loadChartSpec } from "../../infra/charts/pinned";
 import { formatSchemaIssues, validateKubeObjects } from "../../infra/plan/schemas";
 import { stackConfig } from "../mesh/stack";
@@ -158,6 +158,22 @@ describe("Kong CRDs and Gateway API objects", () => {
     expect(objs.some((o) => o.kind === "HTTPRoute")).toBe(true);
   });
 
+  it("registers the auth service's RS256 key as a jwt credential of a valid consumer", async () => {
+    const objs = jwtConsumerObjects({ issuer: "https://auth.example.com", publicKeyPem: "-----BEGIN PUBLIC KEY-----\nMIIB\n-----END PUBLIC KEY-----" });
+    const secret = objs.find((o) => o.kind === "Secret")!;
+    const consumer = objs.find((o) => o.kind === "KongConsumer")!;
+    expect(secret.metadata.labels?.["konghq.com/credential"]).toBe("jwt");
+    expect((secret.stringData as Record<string, string>).algorithm).toBe("RS256");
+    expect(consumer.credentials).toEqual([secret.metadata.name]);
+    expect(consumer.metadata.namespace).toBe(secret.metadata.namespace);
+    // The jwt plugin looks the consumer up by the `iss` claim, which is the credential key.
+    const jwt = objectsFor("prod").find((o) => o.kind === "KongPlugin" && o.metadata.name === JWT_PLUGIN) as unknown as Plugin;
+    expect(jwt.config.key_claim_name).toBe("iss");
+    expect((secret.stringData as Record<string, string>).key).toBe("https://auth.example.com");
+    const issues = await validateKubeObjects(objs.map((object) => ({ object })));
+    expect(issues, formatSchemaIssues(issues)).toEqual([]);
+  });
+
   it("rejects malformed Kong plugins", () => {
     const cluster = GATEWAY_CRD_VALIDATORS[`${KONG_API}/KongClusterPlugin`];
     const plugin = GATEWAY_CRD_VALIDATORS[`${KONG_API}/KongPlugin`];
@@ -203,7 +219,14 @@ describe("Kong chart", () => {
     expect(JSON.parse(annotations["sidecar.istio.io/statsHistogramBuckets"]).istiocustom).toEqual(expect.arrayContaining([50, 200]));
   });
 
-  it("asks services to let the mesh, not Kong, retry", () => {
-    expect(gatewayUpstreamServiceAnnotations()).toEqual({ "ingress.kubernetes.io/service-upstream": "true", "konghq.com/retries": "0" });
+  it("asks services to let the mesh, not Kong, retry, and keeps WebSocket streams open", () => {
+    for (const s of catalog.services) {
+      const a = gatewayUpstreamServiceAnnotations(s);
+      expect(a["konghq.com/retries"], s.name).toBe("0");
+      expect(a["ingress.kubernetes.io/service-upstream"], s.name).toBe("true");
+      const websocket = s.routes.some((r) => r.websocket);
+      if (websocket) expect(Number(a["konghq.com/read-timeout"])).toBeGreaterThanOrEqual(3_600_000);
+      else expect(a["konghq.com/read-timeout"]).toBeUndefined();
+    }
   });
 });
