@@ -5,6 +5,7 @@
  *
  * `npx tsx bench/critical-path.ts [--stack prod]`
  */
+import { runPlan } from "../infra/plan/run";
 import type { Plan, PlanResource } from "../infra/plan/types";
 
 /** Typical creation time in seconds per Pulumi type (see docs/deploy-times.md for sources). */
@@ -115,7 +116,6 @@ const minutes = (s: number) => `${(s / 60).toFixed(1)} min`;
 async function main(): Promise<void> {
   const i = process.argv.indexOf("--stack");
   const stack = (i >= 0 ? process.argv[i + 1] : "prod") as "local" | "staging" | "prod";
-  const { runPlan } = await import("../infra/plan/run");
   const plan = await runPlan({ stack });
   const cp = criticalPath(plan);
   console.log(`critical path of ${stack} from zero: ${minutes(cp.totalSeconds)} (${plan.resources.length} resources)`);

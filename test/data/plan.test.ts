@@ -10,8 +10,7 @@ const one = (plan: Plan, type: string): PlanResource => {
   expect(rs).toHaveLength(1);
   return rs[0];
 };
-type Inputs = Record<string, unknown> & { [k: string]: never };
-const inputs = (r: PlanResource) => r.inputs as Inputs;
+const inputs = <T = Record<string, unknown>>(r: PlanResource): T => r.inputs as T;
 
 describe("local stack: in-cluster stores", () => {
   it("runs Strimzi and CloudNativePG from pinned charts and no managed AWS store", async () => {
@@ -58,7 +57,7 @@ describe("credentials flow", () => {
 describe("managed stores on AWS", () => {
   it.each(["staging", "prod"] as const)("%s: MSK is TLS-only, encrypted in cluster and at rest with KMS, SCRAM without anonymous access", async (stack) => {
     const plan = await planFor(stack);
-    const msk = inputs(one(plan, "aws:msk/cluster:Cluster")) as Record<string, never>;
+    const msk = inputs(one(plan, "aws:msk/cluster:Cluster"));
     expect(msk).toMatchObject({
       numberOfBrokerNodes: 3,
       encryptionInfo: { encryptionInTransit: { clientBroker: "TLS", inCluster: true } },
@@ -66,9 +65,9 @@ describe("managed stores on AWS", () => {
       brokerNodeGroupInfo: { connectivityInfo: { publicAccess: { type: "DISABLED" } } },
       loggingInfo: { brokerLogs: { cloudwatchLogs: { enabled: true } } },
     });
-    expect((msk as { encryptionInfo: { encryptionAtRestKmsKeyArn: unknown } }).encryptionInfo.encryptionAtRestKmsKeyArn).toBeDefined();
-    expect((msk as { brokerNodeGroupInfo: { clientSubnets: unknown[] } }).brokerNodeGroupInfo.clientSubnets).toHaveLength(3);
-    const config = inputs(one(plan, "aws:msk/configuration:Configuration")) as { serverProperties: string };
+    expect(inputs<{ encryptionInfo: { encryptionAtRestKmsKeyArn: unknown } }>(one(plan, "aws:msk/cluster:Cluster")).encryptionInfo.encryptionAtRestKmsKeyArn).toBeDefined();
+    expect(inputs<{ brokerNodeGroupInfo: { clientSubnets: unknown[] } }>(one(plan, "aws:msk/cluster:Cluster")).brokerNodeGroupInfo.clientSubnets).toHaveLength(3);
+    const config = inputs<{ serverProperties: string }>(one(plan, "aws:msk/configuration:Configuration"));
     expect(config.serverProperties.split("\n")).toEqual(
       expect.arrayContaining(["allow.everyone.if.no.acl.found=false", "auto.create.topics.enable=false", "min.insync.replicas=2", "unclean.leader.election.enable=false"]),
     );

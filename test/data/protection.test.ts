@@ -43,7 +43,7 @@ describe("prod data protection", () => {
 
   it("S3 buckets are versioned, SSE-KMS encrypted and closed to the public", async () => {
     const plan = await planFor("prod");
-    const buckets = plan.resources.filter((r) => r.type === "aws:s3/bucket:Bucket").map((b) => b.name);
+    const buckets = plan.resources.filter((r) => r.type === "aws:s3/bucket:Bucket" && r.component === "trademaster:aws:AwsFoundation").map((b) => b.name);
     expect(buckets.sort()).toEqual(["aws-backups", "aws-logs"]);
     for (const name of buckets) {
       const of = (type: string) => plan.resources.find((r) => r.type === type && r.name === name)!;
