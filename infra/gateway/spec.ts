@@ -20,7 +20,7 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import type { Catalog, ServiceSpec } from "../catalog/schema";
-import { exposedRoutes } from "../catalog/derive";
+import { exposedRoutes, serviceHost } from "../catalog/derive";
 import { CORRELATION_HEADER, OTEL_COLLECTOR, PLATFORM_NAMESPACES } from "../cluster/namespaces";
 import type { PlatformConfig } from "../config/schema";
 import { standardLabels, type KubeObject } from "../kube/object";
@@ -223,9 +223,14 @@ export function httpRoute(config: PlatformConfig, service: ServiceSpec): KubeObj
         const m = pathMatch(r.path);
         return {
           matches: [{ path: { type: m.kind === "prefix" ? "PathPrefix" : "RegularExpression", value: m.value }, method: r.method }],
-          ...(r.authenticated
-            ? { filters: [{ type: "ExtensionRef", extensionRef: { group: "configuration.konghq.com", kind: "KongPlugin", name: JWT_PLUGIN } }] }
-            : {}),
+          filters: [
+            // Kong preserves the client's Host by default; Kong's sidecar routes by Host, so the
+            // request must carry the service's mesh host to get its VirtualService and mTLS.
+            { type: "URLRewrite", urlRewrite: { hostname: serviceHost(service) } },
+            ...(r.authenticated
+              ? [{ type: "ExtensionRef", extensionRef: { group: "configuration.konghq.com", kind: "KongPlugin", name: JWT_PLUGIN } }]
+              : []),
+          ],
           backendRefs: [{ kind: "Service", name: service.name, port: service.ports.http }],
         };
       }),

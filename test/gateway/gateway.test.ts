@@ -21,7 +21,7 @@ interface Plugin {
 }
 interface Rule {
   matches: Array<{ path: { type: string; value: string }; method: string }>;
-  filters?: Array<{ type: string; extensionRef: { kind: string; name: string } }>;
+  filters?: Array<{ type: string; extensionRef?: { kind: string; name: string }; urlRewrite?: { hostname: string } }>;
   backendRefs: Array<{ name: string; port: number }>;
 }
 
@@ -61,8 +61,10 @@ describe("Kong routes from the catalog", () => {
     for (const s of catalog.services) {
       for (const r of s.routes.filter((x) => x.exposed)) {
         const rule = ruleFor(objs, s.name, r.method, r.path)!;
-        const jwt = (rule.filters ?? []).some((f) => f.type === "ExtensionRef" && f.extensionRef.kind === "KongPlugin");
+        const jwt = (rule.filters ?? []).some((f) => f.type === "ExtensionRef" && f.extensionRef?.kind === "KongPlugin");
         expect(jwt, `${s.name}/${r.name}`).toBe(r.authenticated);
+        // Kong's sidecar routes by Host: the mesh host of the service, not the public one.
+        expect(rule.filters).toContainEqual({ type: "URLRewrite", urlRewrite: { hostname: `${s.name}.${s.namespace}.svc.cluster.local` } });
       }
     }
     // The referenced KongPlugin exists in each namespace that uses it and runs the jwt plugin.
