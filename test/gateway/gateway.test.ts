@@ -210,8 +210,13 @@ describe("Kong chart", () => {
   });
 
   it("keeps Kong small on local and replicated in prod", () => {
-    const local = loadChartSpec("kong", "local").values as { gateway: { resources: { requests: { cpu: string } } } };
-    expect(local.gateway.resources.requests.cpu).toBe("50m");
+    const local = loadChartSpec("kong", "local").values as {
+      gateway: { resources: { requests: { cpu: string } } };
+      controller: { ingressController: { resources: { requests: { cpu: string } } } };
+    };
+    const millicores = (q: string) => (q.endsWith("m") ? Number(q.slice(0, -1)) : Number(q) * 1000);
+    expect(millicores(local.gateway.resources.requests.cpu)).toBeLessThanOrEqual(100);
+    expect(millicores(local.controller.ingressController.resources.requests.cpu)).toBeLessThanOrEqual(50);
     expect((kongChartValues(stackConfig("prod")) as { gateway: { replicaCount: number } }).gateway.replicaCount).toBeGreaterThanOrEqual(2);
   });
 
