@@ -6,10 +6,11 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { AwsFoundation } from "./aws";
 import { ClusterBase } from "./cluster";
-import type { ClusterTarget, PlatformContext } from "./contracts";
+import type { ClusterTarget, PlatformContext, ServiceConnection } from "./contracts";
 import { DataStores } from "./data";
 import { AwsEdge } from "./edge";
 import { ApiGateway } from "./gateway";
+import { TokenSigning } from "./identity";
 import { ServiceMesh } from "./mesh";
 import { Observability } from "./observability";
 import { ServiceWorkload } from "./workloads";
@@ -18,6 +19,14 @@ export interface PlatformOutputs {
   environment: string;
   services: string[];
   namespaces: string[];
+}
+
+/** The token issuer's connection plus its signing key (secret) and issuer (config). */
+function withSigningKey(connection: ServiceConnection, signing: TokenSigning): ServiceConnection {
+  return {
+    config: { ...connection.config, JWT_ISSUER: signing.issuer },
+    secrets: signing.privateKeyPem ? { ...connection.secrets, JWT_SIGNING_KEY_PEM: signing.privateKeyPem } : connection.secrets,
+  };
 }
 
 /** Declares every component of the platform. Config and catalog must already be validated. */
@@ -43,20 +52,27 @@ export function definePlatform(ctx: PlatformContext): PlatformOutputs {
   const data = new DataStores("data", { ...ctx, foundation }, afterCluster);
   new Observability("observability", ctx, afterCluster);
 
+  const signing = new TokenSigning("token-signing", ctx);
+
   for (const service of catalog.services) {
+    const connection = data.connections[service.name];
     new ServiceWorkload(
       service.name,
       {
         ...ctx,
         service,
-        connection: data.connections[service.name],
+        connection: service.issuesTokens ? withSigningKey(connection, signing) : connection,
         zones: target.zones,
         imageRepository: target.imageRepositories[service.name],
       },
       { ...onCluster, dependsOn: [cluster, mesh] },
     );
   }
-  new ApiGateway("gateway", { ...ctx, redis: data.gatewayRedis }, { ...onCluster, dependsOn: [cluster, mesh] });
+  new ApiGateway(
+    "gateway",
+    { ...ctx, redis: data.gatewayRedis, jwt: { issuer: signing.issuer, publicKeyPem: signing.publicKeyPem } },
+    { ...onCluster, dependsOn: [cluster, mesh] },
+  );
   if (foundation) new AwsEdge("edge", { ...ctx, foundation }, onCluster);
 
   return {

@@ -108,6 +108,13 @@ export function referenceIssues(c: Catalog): Issue[] {
       }
     }
   });
+  const issuers = c.services.filter((s) => s.issuesTokens).map((s) => s.name);
+  const needsTokens = c.services.some((s) => s.routes.some((r) => r.exposed && r.authenticated));
+  if (issuers.length > 1) {
+    issues.push({ path: "services", expected: "at most one service with issuesTokens: true", found: issuers.join(", ") });
+  } else if (needsTokens && issuers.length === 0) {
+    issues.push({ path: "services", expected: "one service with issuesTokens: true (exposed routes require a JWT)", found: "none" });
+  }
   const produced = new Set(c.services.flatMap((s) => s.produces));
   c.topics.forEach((t, i) => {
     if (!produced.has(t.name)) {

@@ -126,6 +126,8 @@ const service = obj({
   businessMetrics: optional(list(businessMetric), []),
   /** Sizing per environment (keys: local, staging, prod). */
   environments: record(envSizing, /^(local|staging|prod)$/),
+  /** Issues the JWTs the gateway verifies: receives the platform's signing key (one service at most). */
+  issuesTokens: optional(bool, false),
   /** Consistent-hash affinity header at the mesh (WebSocket gateway uses the user id). */
   affinityHeader: optional(str({ pattern: /^[a-z0-9-]+$/, patternName: "a lowercase header name" })),
   /** Non-secret settings passed as environment variables. */

@@ -22,6 +22,11 @@ export const GATEWAY_API_CRDS_URL = `https://github.com/kubernetes-sigs/gateway-
 export interface ApiGatewayArgs extends PlatformContext {
   /** Redis used by the rate-limiting plugin (policy: redis). */
   redis: RedisEndpoint;
+  /**
+   * Issuer and RS256 public key the jwt plugin trusts. Absent: no credential is registered and
+   * every authenticated route answers 401 (fail closed).
+   */
+  jwt?: { issuer: pulumi.Input<string>; publicKeyPem: pulumi.Input<string> };
 }
 
 export class ApiGateway extends pulumi.ComponentResource {
@@ -47,8 +52,8 @@ export class ApiGateway extends pulumi.ComponentResource {
       dependsOn: [crds, kong, secret],
     });
     // Without a configured issuer no credential exists and authenticated routes fail closed (401).
-    if (config.gateway.jwt) {
-      const { issuer, publicKeyPem } = config.gateway.jwt;
+    if (args.jwt) {
+      const { issuer, publicKeyPem } = args.jwt;
       const consumer = declareKubeObjects(jwtConsumerObjects({ issuer: pulumi.secret(issuer), publicKeyPem: pulumi.secret(publicKeyPem) }), {
         parent: this,
         dependsOn: [crds, kong],

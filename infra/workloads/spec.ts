@@ -15,6 +15,7 @@ import { PRIORITY_CLASS } from "../cluster/spec";
 import type { PlatformConfig } from "../config/schema";
 import type { ServiceConnection } from "../contracts";
 import { standardLabels, type KubeObject } from "../kube/object";
+import { gatewayUpstreamServiceAnnotations } from "../gateway/service-annotations";
 import { proxyPodAnnotations } from "../mesh/pod-annotations";
 
 export const RUN_AS_USER = 10001;
@@ -243,10 +244,12 @@ export function workloadObjects(inputs: WorkloadInputs): KubeObject[] {
       },
     },
   });
+  const exposed = service.routes.some((r) => r.exposed);
   objects.push({
     apiVersion: "v1",
     kind: "Service",
-    metadata: meta(service.name),
+    // Exposed services tell Kong to go through the mesh (cluster IP), never retry, keep streams open.
+    metadata: exposed ? { ...meta(service.name), annotations: gatewayUpstreamServiceAnnotations(service) } : meta(service.name),
     spec: {
       type: "ClusterIP",
       selector,
