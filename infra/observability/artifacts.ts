@@ -1,10 +1,43 @@
 /**
- * Plain files the offline plan writes beside plan.json (`out/<stack>/...`): Prometheus rule
- * files and the Alertmanager config, so promtool and amtool can check them. Pure.
+ * Plain files the offline plan writes beside plan.json (`out/<stack>/...`), so promtool and
+ * amtool can check exactly what the cluster gets. Pure.
+ * - prometheus/market-clock.rules.yaml and prometheus/<service>-<sli>.rules.yaml (one group each);
+ * - alertmanager/alertmanager.yaml with placeholders instead of the PagerDuty key and Slack URL;
+ * - promtool/*.test.yaml unit tests generated from the catalog.
  */
+import * as yaml from "js-yaml";
 import type { PlatformContext } from "../contracts";
+import { alertmanagerYaml, PLACEHOLDERS } from "./alertmanager";
+import { MARKET_CLOCK_FILE, promtoolTestFiles, sliRuleFileName } from "./promtool-tests";
+import { baseWindow, marketClockGroup, ruleOptions, serviceRuleGroups, sliDefinitions, type RuleFile } from "./slo";
+
+/** Prometheus rule files by file name (under prometheus/). */
+export function prometheusRuleFiles(ctx: PlatformContext): Record<string, RuleFile> {
+  const opts = ruleOptions(ctx.config);
+  const files: Record<string, RuleFile> = { [MARKET_CLOCK_FILE]: { groups: [marketClockGroup(ctx.catalog, opts)] } };
+  for (const service of ctx.catalog.services) {
+    const slis = sliDefinitions(service, baseWindow(opts));
+    serviceRuleGroups(service, opts).forEach((group, i) => {
+      files[sliRuleFileName(slis[i])] = { groups: [group] };
+    });
+  }
+  return files;
+}
+
+/** The Alertmanager config as amtool checks it: same shape, placeholder secrets. */
+export function placeholderAlertmanagerYaml(ctx: PlatformContext): string {
+  return alertmanagerYaml(ctx.catalog, {
+    pagerdutyRoutingKey: ctx.config.pagerdutyRoutingKey ? PLACEHOLDERS.pagerdutyRoutingKey : undefined,
+    slackWebhookUrl: ctx.config.slackWebhookUrl ? PLACEHOLDERS.slackWebhookUrl : undefined,
+  });
+}
 
 /** Relative path under out/<stack>/ → file content. */
-export function observabilityArtifacts(_ctx: PlatformContext): Record<string, string> {
-  return {};
+export function observabilityArtifacts(ctx: PlatformContext): Record<string, string> {
+  const out: Record<string, string> = {};
+  const dump = (doc: unknown) => yaml.dump(doc, { lineWidth: -1, noRefs: true });
+  for (const [name, file] of Object.entries(prometheusRuleFiles(ctx))) out[`prometheus/${name}`] = dump(file);
+  out["alertmanager/alertmanager.yaml"] = placeholderAlertmanagerYaml(ctx);
+  for (const [name, text] of Object.entries(promtoolTestFiles(ctx.catalog, ruleOptions(ctx.config)))) out[`promtool/${name}`] = text;
+  return out;
 }

@@ -1,0 +1,157 @@
+/**
+ * Market hours as PromQL. Prometheus 2.x has no timezone functions, so the local time is
+ * computed from UTC with the zone's standard offset plus its daylight-saving rule, written out
+ * with `month()`, `day_of_month()`, `day_of_week()` and `hour()`. Pure.
+ *
+ * Supported DST rules (the current ones, applied to every year):
+ * - `us`: 2nd Sunday of March 02:00 local standard time → 1st Sunday of November 02:00 local
+ *   daylight time (Energy Policy Act 2005, in force since 2007);
+ * - `eu`: last Sunday of March 01:00 UTC → last Sunday of October 01:00 UTC;
+ * - `none`: fixed offset.
+ * A zone outside {@link SUPPORTED_TIMEZONES} is refused rather than guessed.
+ */
+import type { MarketHours, Weekday } from "../catalog/schema";
+import { WEEKDAYS } from "../catalog/schema";
+
+export type DstRule = "us" | "eu" | "none";
+
+export interface ZoneRule {
+  /** Standard (winter) offset from UTC in minutes, east positive. */
+  standardOffsetMinutes: number;
+  dst: DstRule;
+}
+
+/** IANA zones whose offset and DST rule are known here. */
+export const SUPPORTED_TIMEZONES: Readonly<Record<string, ZoneRule>> = {
+  "America/New_York": { standardOffsetMinutes: -300, dst: "us" },
+  "America/Toronto": { standardOffsetMinutes: -300, dst: "us" },
+  "America/Chicago": { standardOffsetMinutes: -360, dst: "us" },
+  "America/Denver": { standardOffsetMinutes: -420, dst: "us" },
+  "America/Los_Angeles": { standardOffsetMinutes: -480, dst: "us" },
+  "Europe/London": { standardOffsetMinutes: 0, dst: "eu" },
+  "Europe/Dublin": { standardOffsetMinutes: 0, dst: "eu" },
+  "Europe/Paris": { standardOffsetMinutes: 60, dst: "eu" },
+  "Europe/Berlin": { standardOffsetMinutes: 60, dst: "eu" },
+  "Europe/Amsterdam": { standardOffsetMinutes: 60, dst: "eu" },
+  "Europe/Zurich": { standardOffsetMinutes: 60, dst: "eu" },
+  "Asia/Tokyo": { standardOffsetMinutes: 540, dst: "none" },
+  "Asia/Hong_Kong": { standardOffsetMinutes: 480, dst: "none" },
+  "Asia/Singapore": { standardOffsetMinutes: 480, dst: "none" },
+  "Asia/Kolkata": { standardOffsetMinutes: 330, dst: "none" },
+};
+
+export function zoneRule(timezone: string): ZoneRule {
+  const rule = SUPPORTED_TIMEZONES[timezone];
+  if (!rule) {
+    throw new Error(
+      `catalog marketHours.timezone: expected one of ${Object.keys(SUPPORTED_TIMEZONES).join(", ")} (their DST rule is encoded in PromQL), found "${timezone}"`,
+    );
+  }
+  return rule;
+}
+
+/** `vector(time() + seconds)`: a timestamp vector the date functions can read. */
+function shiftedClock(seconds: number): string {
+  if (seconds === 0) return "vector(time())";
+  return seconds > 0 ? `vector(time() + ${seconds})` : `vector(time() - ${-seconds})`;
+}
+
+/**
+ * 1 while daylight saving is in force, else 0 (a label-less vector). Exactly one of the summed
+ * terms can be 1, so the sum is 0 or 1.
+ */
+export function dstActiveExpr(rule: ZoneRule): string {
+  if (rule.dst === "none") return "vector(0)";
+  if (rule.dst === "us") {
+    // Read the calendar in local *standard* time: the switches happen at 02:00 standard (March)
+    // and 01:00 standard (= 02:00 daylight, November).
+    const c = shiftedClock(rule.standardOffsetMinutes * 60);
+    const m = `month(${c})`;
+    const d = `day_of_month(${c})`;
+    const w = `day_of_week(${c})`;
+    const h = `hour(${c})`;
+    // d - w is the date of the latest Sunday on or before today (<= 0: none yet this month).
+    const sunday = `(${d} - ${w})`;
+    const march =
+      `(${m} == bool 3) * ((${sunday} >= bool 15)` +
+      ` + (${sunday} >= bool 8) * (${sunday} < bool 15) * clamp_max((${w} > bool 0) + (${h} >= bool 2), 1))`;
+    const november = `(${m} == bool 11) * ((${sunday} < bool 1) + (${w} == bool 0) * (${d} <= bool 7) * (${h} < bool 1))`;
+    return `((${m} > bool 3) * (${m} < bool 11) + ${march} + ${november})`;
+  }
+  // EU: switches at 01:00 UTC on the last Sunday (date 25..31) of March and October.
+  const c = shiftedClock(0);
+  const m = `month(${c})`;
+  const d = `day_of_month(${c})`;
+  const w = `day_of_week(${c})`;
+  const h = `hour(${c})`;
+  const sunday = `(${d} - ${w})`;
+  const march = `(${m} == bool 3) * (${sunday} >= bool 25) * ((${w} > bool 0) + (${w} == bool 0) * (${h} >= bool 1))`;
+  const october = `(${m} == bool 10) * ((${sunday} < bool 25) + (${w} == bool 0) * (${d} >= bool 25) * (${h} < bool 1))`;
+  return `((${m} > bool 3) * (${m} < bool 10) + ${march} + ${october})`;
+}
+
+/** Recorded series of the market clock, evaluated in order in one group. */
+export const MARKET_CLOCK = {
+  dstActive: "trademaster:market_clock:dst_active",
+  localTime: "trademaster:market_clock:local_time",
+  open: "trademaster:market_open",
+} as const;
+
+function minutesOf(hhmm: string): number {
+  const [h, m] = hhmm.split(":").map(Number);
+  return h * 60 + m;
+}
+
+/** PromQL `day_of_week()` number (0 = Sunday) of a catalog weekday. */
+export function weekdayNumber(day: Weekday): number {
+  return (WEEKDAYS.indexOf(day) + 1) % 7;
+}
+
+export interface RecordingRule {
+  record: string;
+  expr: string;
+  labels?: Record<string, string>;
+}
+
+/**
+ * The market clock as three recording rules (one group, evaluated in order):
+ * DST flag (0/1) → local wall-clock timestamp → market open (0/1). All label-less.
+ */
+export function marketClockRules(hours: MarketHours): RecordingRule[] {
+  const rule = zoneRule(hours.timezone);
+  const days = [...new Set(hours.weekdays.map(weekdayNumber))].sort((a, b) => a - b);
+  const local = MARKET_CLOCK.localTime;
+  const dow = `day_of_week(${local})`;
+  const onDay = days.length === 7 ? "1" : `clamp_max(${days.map((n) => `(${dow} == bool ${n})`).join(" + ")}, 1)`;
+  const minuteOfDay = `(hour(${local}) * 60 + minute(${local}))`;
+  return [
+    { record: MARKET_CLOCK.dstActive, expr: dstActiveExpr(rule) },
+    { record: MARKET_CLOCK.localTime, expr: `${shiftedClock(rule.standardOffsetMinutes * 60)} + 3600 * ${MARKET_CLOCK.dstActive}` },
+    {
+      record: MARKET_CLOCK.open,
+      expr: `${onDay} * (${minuteOfDay} >= bool ${minutesOf(hours.open)}) * (${minuteOfDay} < bool ${minutesOf(hours.close)})`,
+    },
+  ];
+}
+
+/**
+ * The market-open flag as one self-contained expression (the clock rules inlined): used to
+ * check the clock against real dates without evaluating rules for decades.
+ */
+export function marketOpenExpr(hours: MarketHours): string {
+  const rules = marketClockRules(hours);
+  let expr = rules[rules.length - 1].expr;
+  for (let i = rules.length - 2; i >= 0; i--) expr = expr.split(rules[i].record).join(`(${rules[i].expr})`);
+  return expr;
+}
+
+/** Keeps `expr` only while the market is open (uses the recorded flag). */
+export function duringMarketHours(expr: string): string {
+  return `(${expr}) and on() (${MARKET_CLOCK.open} == 1)`;
+}
+
+/** Share of the week the market is open (e.g. 32.5 h / 168 h). */
+export function weeklyOpenFraction(hours: MarketHours): number {
+  const days = new Set(hours.weekdays).size;
+  return (days * (minutesOf(hours.close) - minutesOf(hours.open))) / (7 * 24 * 60);
+}
