@@ -21,6 +21,7 @@ import {
   cloudfrontUsesStackCertificate,
   edgeHosts,
   responseHeadersPolicyConfig,
+  staticAssetsKeyPolicy,
   staticBucketPolicy,
   wafRules,
 } from "./spec";
@@ -48,11 +49,19 @@ export class AwsEdge extends pulumi.ComponentResource {
     const hosts = edgeHosts(config);
 
     // ---- private buckets: ALB access logs (SSE-S3: ELB log delivery cannot use KMS), static assets
-    const privateBucket = (kind: string) => {
+    //      (SSE-KMS with a key of its own, readable by this distribution only).
+    const privateBucket = (kind: string, kmsKey?: aws.kms.Key) => {
       const b = new aws.s3.Bucket(`${name}-${kind}`, { bucketPrefix: `${prefix}-${kind}-`, forceDestroy: false, tags: { ...tags, "trademaster:purpose": kind } }, stateful);
       new aws.s3.BucketPublicAccessBlock(`${name}-${kind}`, { bucket: b.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true }, child);
       new aws.s3.BucketOwnershipControls(`${name}-${kind}`, { bucket: b.id, rule: { objectOwnership: "BucketOwnerEnforced" } }, child);
-      new aws.s3.BucketServerSideEncryptionConfiguration(`${name}-${kind}`, { bucket: b.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] }, child);
+      const sse = kmsKey
+        ? { sseAlgorithm: "aws:kms", kmsMasterKeyId: kmsKey.arn }
+        : { sseAlgorithm: "AES256" };
+      new aws.s3.BucketServerSideEncryptionConfiguration(
+        `${name}-${kind}`,
+        { bucket: b.id, rules: [{ applyServerSideEncryptionByDefault: sse, bucketKeyEnabled: kmsKey !== undefined }] },
+        child,
+      );
       new aws.s3.BucketVersioning(`${name}-${kind}`, { bucket: b.id, versioningConfiguration: { status: "Enabled" } }, child);
       return b;
     };
@@ -157,7 +166,12 @@ export class AwsEdge extends pulumi.ComponentResource {
     );
 
     // ---- CloudFront for static assets ---------------------------------------------------------
-    const assets = privateBucket("static-assets");
+    const assetsKey = new aws.kms.Key(
+      `${name}-static-assets`,
+      { description: `TradeMaster ${config.stack} static assets (CloudFront OAC)`, enableKeyRotation: true, deletionWindowInDays: 30, tags },
+      stateful,
+    );
+    const assets = privateBucket("static-assets", assetsKey);
     const oac = new aws.cloudfront.OriginAccessControl(
       `${name}-static`,
       { name: `${prefix}-static`, description: "Static assets bucket", originAccessControlOriginType: "s3", signingBehavior: "always", signingProtocol: "sigv4" },
@@ -194,6 +208,15 @@ export class AwsEdge extends pulumi.ComponentResource {
           ? { acmCertificateArn: config.gateway.certificateArn, sslSupportMethod: "sni-only", minimumProtocolVersion: CLOUDFRONT_MIN_TLS }
           : { cloudfrontDefaultCertificate: true },
         tags,
+      },
+      child,
+    );
+    // The account keeps administration; CloudFront may decrypt for this distribution only.
+    new aws.kms.KeyPolicy(
+      `${name}-static-assets`,
+      {
+        keyId: assetsKey.id,
+        policy: pulumi.all([assetsKey.arn, cdn.arn]).apply(([keyArn, distributionArn]) => JSON.stringify(staticAssetsKeyPolicy(keyArn, distributionArn))),
       },
       child,
     );

@@ -120,6 +120,34 @@ export function staticBucketPolicy(bucketArn: string, distributionArn: string): 
   };
 }
 
+/**
+ * Key policy of the static assets key: the owning account administers it (account id read from
+ * the key's own ARN, no lookup needed); CloudFront decrypts for this distribution only.
+ */
+export function staticAssetsKeyPolicy(keyArn: string, distributionArn: string): Record<string, unknown> {
+  const [, partition, , , account] = keyArn.split(":");
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "AccountAdministers",
+        Effect: "Allow",
+        Principal: { AWS: `arn:${partition}:iam::${account}:root` },
+        Action: "kms:*",
+        Resource: "*",
+      },
+      {
+        Sid: "CloudFrontDecryptsForThisDistribution",
+        Effect: "Allow",
+        Principal: { Service: "cloudfront.amazonaws.com" },
+        Action: ["kms:Decrypt"],
+        Resource: "*",
+        Condition: { StringEquals: { "AWS:SourceArn": distributionArn } },
+      },
+    ],
+  };
+}
+
 /** ALB access-log bucket policy: written by the ELB log delivery service only, TLS only. */
 export function albLogsBucketPolicy(bucketArn: string, accountPrefix: string): Record<string, unknown> {
   return {

@@ -4,10 +4,9 @@
  * - one rule per caller in the catalog (`calls`), by the caller's SPIFFE principal, on the HTTP port;
  * - one rule for the Kong gateway when the service has exposed routes, limited to those routes'
  *   methods and paths (internal routes stay unreachable from outside);
- * - one rule for Prometheus on the metrics port (GET only). Prometheus runs outside the mesh, so
- *   its scrape is plaintext: the metrics port alone is PERMISSIVE (see peerAuthentications) and the
- *   rule admits the monitoring namespace's identity or a request with no mesh identity — on that
- *   port only. No meshed workload other than monitoring can read metrics.
+ * No rule opens the metrics port: Istio metrics merging has the sidecar's agent read the app's
+ * metrics over localhost and serve them with the proxy's own on :15020, which Prometheus scrapes.
+ * So mTLS stays STRICT on every port and no other workload can read a service's metrics port.
  */
 import type { Catalog, ServiceSpec } from "../catalog/schema";
 import { callersOf, exposedRoutes, meshPrincipal } from "../catalog/derive";
@@ -50,10 +49,6 @@ export function allowRules(catalog: Catalog, service: ServiceSpec): Authorizatio
       to: exposed.map((r) => ({ operation: { ports: [httpPort], methods: [r.method], paths: authorizationPaths(r.path) } })),
     });
   }
-  rules.push({
-    from: [{ source: { namespaces: [PLATFORM_NAMESPACES.monitoring] } }, { source: { notPrincipals: ["*"] } }],
-    to: [{ operation: { ports: [String(service.ports.metrics)], methods: ["GET"] } }],
-  });
   return rules;
 }
 
@@ -72,11 +67,10 @@ export function authorizationObjects(catalog: Catalog): KubeObject[] {
 }
 
 /**
- * mTLS: STRICT mesh-wide (root namespace policy); per service the metrics port alone is
- * PERMISSIVE so Prometheus (outside the mesh) can scrape it. Keys of portLevelMtls are
- * container ports.
+ * mTLS: STRICT mesh-wide (root namespace policy), no port-level exception: metrics reach
+ * Prometheus through the sidecar's merged endpoint (:15020), not the service's metrics port.
  */
-export function peerAuthentications(catalog: Catalog): KubeObject[] {
+export function peerAuthentications(): KubeObject[] {
   return [
     {
       apiVersion: SECURITY_API,
@@ -84,15 +78,5 @@ export function peerAuthentications(catalog: Catalog): KubeObject[] {
       metadata: { name: "default", namespace: PLATFORM_NAMESPACES.istio, labels: standardLabels("mesh", "mtls") },
       spec: { mtls: { mode: "STRICT" } },
     },
-    ...catalog.services.map((s) => ({
-      apiVersion: SECURITY_API,
-      kind: "PeerAuthentication",
-      metadata: { name: `${s.name}-metrics-scrape`, namespace: s.namespace, labels: standardLabels(s.name, "mtls") },
-      spec: {
-        selector: { matchLabels: { app: s.name } },
-        mtls: { mode: "STRICT" },
-        portLevelMtls: { [String(s.ports.metrics)]: { mode: "PERMISSIVE" } },
-      },
-    })),
   ];
 }

@@ -177,7 +177,7 @@ export function sidecars(catalog: Catalog): KubeObject[] {
 /** Every mesh object built from config and catalog (CRs only; charts are separate). */
 export function meshObjects(config: PlatformConfig, catalog: Catalog): KubeObject[] {
   return [
-    ...peerAuthentications(catalog),
+    ...peerAuthentications(),
     ...authorizationObjects(catalog),
     telemetry(config),
     ...sidecars(catalog),

@@ -95,6 +95,20 @@ function sortedRecord<T>(r: Record<string, T>): Record<string, T> {
   return Object.fromEntries(Object.entries(r).sort(([a], [b]) => a.localeCompare(b)));
 }
 
+/** Where the app serves metrics; Istio merges them into the sidecar's :15020 endpoint. */
+export function metricsPath(service: ServiceSpec): string {
+  return service.runtime === "jvm" ? "/actuator/prometheus" : "/metrics";
+}
+
+/** Annotations Istio's metrics merging reads (it rewrites them to its own port at injection). */
+export function metricsAnnotations(service: ServiceSpec): Record<string, string> {
+  return {
+    "prometheus.io/scrape": "true",
+    "prometheus.io/port": String(service.ports.metrics),
+    "prometheus.io/path": metricsPath(service),
+  };
+}
+
 export function configMapName(service: ServiceSpec): string {
   return `${service.name}-config`;
 }
@@ -204,7 +218,7 @@ export function workloadObjects(inputs: WorkloadInputs): KubeObject[] {
       template: {
         metadata: {
           labels,
-          annotations: proxyPodAnnotations(config),
+          annotations: { ...proxyPodAnnotations(config), ...metricsAnnotations(service) },
         },
         spec: {
           serviceAccountName: serviceAccountName(service),

@@ -88,27 +88,17 @@ describe("call-graph authorization", () => {
     }
   });
 
-  it("lets Prometheus scrape the metrics port only, with GET", () => {
+  it("opens no service's metrics port to anyone (metrics are merged on the sidecar's :15020)", () => {
     for (const s of catalog.services) {
       const policy = authorizationObjects(catalog).find((o) => o.metadata.name === `${s.name}-allow`)!;
-      const metricsRules = spec(policy).rules!.filter((r) => r.to?.some((t) => t.operation.ports?.includes(String(s.ports.metrics))));
-      expect(metricsRules).toHaveLength(1);
-      expect(metricsRules[0].to).toEqual([{ operation: { ports: [String(s.ports.metrics)], methods: ["GET"] } }]);
-      expect(metricsRules[0].from!.some((f) => f.source.namespaces?.includes("monitoring"))).toBe(true);
-      // No other rule opens the metrics port.
-      const others = spec(policy).rules!.filter((r) => r !== metricsRules[0]);
-      for (const r of others) for (const t of r.to ?? []) expect(t.operation.ports).not.toContain(String(s.ports.metrics));
+      for (const r of spec(policy).rules!) for (const t of r.to ?? []) expect(t.operation.ports).not.toContain(String(s.ports.metrics));
     }
   });
 
-  it("enforces STRICT mTLS mesh-wide and relaxes only each service's metrics port", () => {
-    const pas = peerAuthentications(catalog);
-    const root = pas.find((p) => p.metadata.namespace === "istio-system")!;
-    expect(root.spec).toEqual({ mtls: { mode: "STRICT" } });
-    for (const p of pas.filter((x) => x !== root)) {
-      const s = catalog.services.find((x) => p.metadata.name === `${x.name}-metrics-scrape`)!;
-      expect((p.spec as { mtls: unknown }).mtls).toEqual({ mode: "STRICT" });
-      expect((p.spec as { portLevelMtls: unknown }).portLevelMtls).toEqual({ [String(s.ports.metrics)]: { mode: "PERMISSIVE" } });
-    }
+  it("enforces STRICT mTLS mesh-wide with no port-level exception", () => {
+    const pas = peerAuthentications();
+    expect(pas).toHaveLength(1);
+    expect(pas[0].metadata.namespace).toBe("istio-system");
+    expect(pas[0].spec).toEqual({ mtls: { mode: "STRICT" } });
   });
 });

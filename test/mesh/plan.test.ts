@@ -3,6 +3,10 @@ import { kubeOfKind, ofType, planFor, STACKS, catalogDocument, writeCatalog } fr
 import { kubeObjectsOfPlan, formatSchemaIssues, validateKubeObjects } from "../../infra/plan/schemas";
 import { SECRET } from "../../infra/plan/types";
 import type { Plan } from "../../infra/plan/types";
+import { loadCatalog } from "../../infra/catalog/load";
+
+// Per service at least an allow policy, a VirtualService and a DestinationRule.
+const MIN_MESH_OBJECTS = loadCatalog().services.length * 3;
 
 const MESH_KINDS = new Set(["AuthorizationPolicy", "PeerAuthentication", "VirtualService", "DestinationRule", "Sidecar", "Telemetry"]);
 const GATEWAY_KINDS = new Set(["KongClusterPlugin", "KongPlugin", "HTTPRoute", "Gateway", "GatewayClass"]);
@@ -22,14 +26,15 @@ describe("mesh and gateway in the offline plan", () => {
     for (const c of charts) expect(c.inputs.version).toMatch(/^\d+\.\d+\.\d+$/);
     expect(byChart.get("istiod")!.dependencies).toContain(byChart.get("base")!.urn);
     const meshObjects = plan.resources.filter((r) => r.parent === mesh.urn && MESH_KINDS.has(String(r.inputs.kind)));
-    expect(meshObjects.length).toBeGreaterThan(40);
+    expect(meshObjects.length).toBeGreaterThan(MIN_MESH_OBJECTS);
     for (const o of meshObjects) expect(o.dependencies, o.urn).toContain(byChart.get("istiod")!.urn);
   });
 
   it.each(STACKS)("plan mesh and gateway objects that match their schemas (%s)", async (stack) => {
     const plan = await planFor(stack);
     const refs = kubeObjectsOfPlan(plan).filter((r) => MESH_KINDS.has(String(r.object.kind)) || GATEWAY_KINDS.has(String(r.object.kind)));
-    expect(refs.length).toBeGreaterThan(60);
+    // Mesh objects plus, per exposed service, an HTTPRoute.
+    expect(refs.length).toBeGreaterThan(MIN_MESH_OBJECTS + 1);
     const issues = await validateKubeObjects(refs);
     expect(issues, formatSchemaIssues(issues)).toEqual([]);
   });

@@ -26,8 +26,6 @@ const write = (name: string, content: unknown) => {
  * owners (see docs/policies.md "Open findings"); a finding not listed here fails the test.
  */
 const OPEN_FINDINGS: Array<{ policy: string; match: RegExp }> = [
-  { policy: "mtls-strict", match: /metrics-scrape.*PERMISSIVE on port/ },
-  { policy: "s3-sse-kms", match: /^encryption configuration "edge-static-assets": rules\[0\] uses AES256/ },
   { policy: "observability-coverage", match: /^service ".+" has (an SLO but no PrometheusRule alert|no dashboard)/ },
 ];
 
