@@ -29,6 +29,7 @@ export function syntheticCatalog(n: number): string {
   for (let i = base.length; i < n; i++) {
     const src = structuredClone(base[i % base.length]) as Record<string, unknown> & { name: string; routes: Array<{ path: string; name: string }>; produces?: string[] };
     src.name = `${src.name}-${i}`.slice(0, 50);
+    delete src.issuesTokens;
     src.routes = src.routes.map((r) => ({ ...r, path: r.path.replace("/api/v1/", `/api/v1/x${i}/`).replace("/internal/v1/", `/internal/v1/x${i}/`).replace("/ws/v1/", `/ws/v1/x${i}/`) }));
     services.push(src);
   }

@@ -65,7 +65,7 @@ export function definePlatform(ctx: PlatformContext): PlatformOutputs {
         zones: target.zones,
         imageRepository: target.imageRepositories[service.name],
       },
-      { ...onCluster, dependsOn: [cluster, mesh] },
+      { ...onCluster, dependsOn: [cluster, ...mesh.controlPlane] },
     );
   }
   new ApiGateway(

@@ -19,6 +19,12 @@ export type ServiceMeshArgs = PlatformContext;
 export class ServiceMesh extends pulumi.ComponentResource {
   /** Names of the mesh objects declared (kind-namespace-name). */
   readonly objectNames: string[];
+  /**
+   * The control plane (CNI and istiod with its sidecar injector). Pods must be created after it
+   * or they run without a proxy; depending on it, not on the whole mesh, keeps the dependency
+   * graph linear in the number of services.
+   */
+  readonly controlPlane: pulumi.Resource[];
 
   constructor(name: string, args: ServiceMeshArgs, opts?: pulumi.ComponentResourceOptions) {
     super("trademaster:mesh:ServiceMesh", name, {}, opts);
@@ -33,6 +39,7 @@ export class ServiceMesh extends pulumi.ComponentResource {
       { parent: this, dependsOn: [base, cni] },
     );
 
+    this.controlPlane = [cni, istiod];
     // Istio CRs need the CRDs (base) and the validating webhook (istiod) first.
     const objects = declareKubeObjects(meshObjects(config, catalog), { parent: this, dependsOn: [base, istiod] });
     this.objectNames = Object.keys(objects).sort();
