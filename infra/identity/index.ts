@@ -31,7 +31,8 @@ export class TokenSigning extends pulumi.ComponentResource {
       this.issuer = pulumi.output(external.issuer);
       this.publicKeyPem = pulumi.output(external.publicKeyPem);
     } else {
-      const key = new tls.PrivateKey(`${name}-signing-key`, { algorithm: "RSA", rsaBits: 3072 }, { parent: this });
+      // Replacing the key invalidates every issued token: protected with the data in prod.
+      const key = new tls.PrivateKey(`${name}-signing-key`, { algorithm: "RSA", rsaBits: 3072 }, { parent: this, protect: args.config.protectData });
       this.issuer = pulumi.output(defaultIssuer(args.config.domain));
       this.publicKeyPem = key.publicKeyPem;
       this.privateKeyPem = pulumi.secret(key.privateKeyPem);

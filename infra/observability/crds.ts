@@ -1,5 +1,90 @@
-/** Typed CRDs of this capability without an npm schema package, and their validators. */
-import type { CrdValidators } from "../kube/crd-validator";
+/**
+ * Typed CRDs of this capability without an npm schema package (ECK `elasticsearch.k8s.elastic.co/v1`
+ * Elasticsearch and `kibana.k8s.elastic.co/v1` Kibana), and their validators. The types cover the
+ * fields we write; unknown keys (usually typos), bad versions and quantities are refused so a
+ * mistake shows in the offline plan. Field names follow the ECK 3.x API reference.
+ */
+import type { CrdValidator, CrdValidators } from "../kube/crd-validator";
+import { DNS_LABEL, int, isPlainObject, list, MEMORY_QUANTITY, obj, optional, record, str, bool, type Check, type Issue } from "../validation/schema";
+
+export const ECK_ES_API = "elasticsearch.k8s.elastic.co/v1";
+export const ECK_KIBANA_API = "kibana.k8s.elastic.co/v1";
+
+const name = str({ pattern: DNS_LABEL, patternName: "a DNS label" });
+const version = str({ pattern: /^\d+\.\d+\.\d+$/, patternName: "an Elastic stack version like 8.19.4" });
+const labels = optional(record(str()));
+const meta = obj({ name, namespace: optional(name), labels, annotations: labels });
+/** Free-form by design in the CRD (Elasticsearch settings, pod templates): shape checked only. */
+const mapping: Check<Record<string, unknown>> = (v, path, issues) => {
+  if (isPlainObject(v)) return v;
+  issues.push({ path, expected: "a mapping", found: typeof v });
+  return undefined;
+};
+const httpTls = optional(obj({ tls: optional(obj({ selfSignedCertificate: optional(obj({ disabled: optional(bool) })) })) }));
+
+const volumeClaimTemplate = obj({
+  metadata: obj({ name: str({ minLength: 1 }) }),
+  spec: obj({
+    accessModes: list(str({ oneOf: ["ReadWriteOnce", "ReadWriteOncePod", "ReadOnlyMany", "ReadWriteMany"] })),
+    resources: obj({ requests: obj({ storage: str({ pattern: MEMORY_QUANTITY, patternName: "a storage quantity like 100Gi" }) }) }),
+    storageClassName: optional(str({ minLength: 1 })),
+  }),
+});
+
+const elasticsearchCheck = obj({
+  apiVersion: str({ oneOf: [ECK_ES_API] }),
+  kind: str({ oneOf: ["Elasticsearch"] }),
+  metadata: meta,
+  spec: obj({
+    version,
+    http: httpTls,
+    nodeSets: list(
+      obj({
+        name,
+        count: int({ min: 1 }),
+        config: optional(mapping),
+        podTemplate: optional(mapping),
+        volumeClaimTemplates: optional(list(volumeClaimTemplate)),
+      }),
+      { minItems: 1 },
+    ),
+    secureSettings: optional(list(obj({ secretName: name }))),
+  }),
+});
+
+const kibanaCheck = obj({
+  apiVersion: str({ oneOf: [ECK_KIBANA_API] }),
+  kind: str({ oneOf: ["Kibana"] }),
+  metadata: meta,
+  spec: obj({
+    version,
+    count: int({ min: 1 }),
+    elasticsearchRef: obj({ name, namespace: optional(name) }),
+    http: httpTls,
+    podTemplate: optional(mapping),
+    config: optional(mapping),
+  }),
+});
+
+function validator(check: Check<unknown>, rules?: (o: Record<string, unknown>, issues: Issue[]) => void): CrdValidator {
+  return (o) => {
+    const issues: Issue[] = [];
+    check(o, "", issues);
+    if (issues.length === 0) rules?.(o, issues);
+    return issues;
+  };
+}
+
+/** TLS on the HTTP layer is never switched off (the platform's encryption-in-transit rule). */
+function tlsStaysOn(o: Record<string, unknown>, issues: Issue[]): void {
+  const spec = o.spec as { http?: { tls?: { selfSignedCertificate?: { disabled?: boolean } } } };
+  if (spec.http?.tls?.selfSignedCertificate?.disabled === true) {
+    issues.push({ path: "spec.http.tls.selfSignedCertificate.disabled", expected: "false (TLS on)", found: "true" });
+  }
+}
 
 /** Validators by `apiVersion/kind`, used by the plan's schema check. */
-export const OBSERVABILITY_CRD_VALIDATORS: CrdValidators = {};
+export const OBSERVABILITY_CRD_VALIDATORS: CrdValidators = {
+  [`${ECK_ES_API}/Elasticsearch`]: validator(elasticsearchCheck, tlsStaysOn),
+  [`${ECK_KIBANA_API}/Kibana`]: validator(kibanaCheck, tlsStaysOn),
+};

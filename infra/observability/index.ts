@@ -76,7 +76,10 @@ export class Observability extends pulumi.ComponentResource {
     let esUrl: string | undefined;
     if (config.observability.logging.enabled) {
       const eck = pinnedChart("eck-operator", { chart: "eck-operator", stack }, child);
-      declareKubeObjects(loggingObjects(config), { ...child, dependsOn: [eck] });
+      // The log store holds the audit trail: protected from deletion with the data in prod.
+      for (const o of loggingObjects(config)) {
+        declareKubeObject(o, { ...child, dependsOn: [eck], protect: config.protectData && o.kind === "Elasticsearch" });
+      }
       pinnedChart("fluent-bit", { chart: "fluent-bit", stack, values: fluentBitValues() }, { ...child, dependsOn: [eck] });
       esUrl = ES_URL;
     }

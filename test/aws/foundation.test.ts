@@ -73,7 +73,7 @@ describe.each(["staging", "prod"] as const)("%s AWS foundation in the plan", (st
 
   it("one KMS key per data domain with rotation; VPC with 9 subnets over 3 zones", async () => {
     const plan = await planFor(stack);
-    const keys = ofType(plan, "aws:kms/key:Key");
+    const keys = ofType(plan, "aws:kms/key:Key").filter((k) => k.component === "trademaster:aws:AwsFoundation");
     expect(keys).toHaveLength(KMS_DOMAINS.length);
     for (const k of keys) expect(k.inputs).toMatchObject({ enableKeyRotation: true, deletionWindowInDays: 30 });
     const subnets = ofType(plan, "aws:ec2/subnet:Subnet");

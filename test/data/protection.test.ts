@@ -26,6 +26,10 @@ const STATEFUL_TYPES: Record<string, (r: PlanResource) => void> = {
   "aws:ecr/repository:Repository": (r) => expect(r.inputs.forceDelete).toBe(false),
   "aws:secretsmanager/secret:Secret": (r) => expect(r.inputs.recoveryWindowInDays).toBe(30),
   "kafka:index/topic:Topic": (r) => expect(r.inputs.replicationFactor).toBe(3),
+  // Losing the token signing key logs every user out: protected like data.
+  "tls:index/privateKey:PrivateKey": (r) => expect(r.inputs.algorithm).toBe("RSA"),
+  // Log store (audit logs included): the ECK cluster is protected from deletion.
+  "kubernetes:elasticsearch.k8s.elastic.co/v1:Elasticsearch": (r) => expect(r.inputs.spec).toBeDefined(),
 };
 
 describe("prod data protection", () => {
@@ -58,7 +62,7 @@ describe("prod data protection", () => {
   it("no stateful type of the plan is left out of the list above", async () => {
     const plan = await planFor("prod");
     // Anything with data-bearing words in its type must be listed (or be a known non-stateful helper).
-    const suspicious = [...new Set(plan.resources.map((r) => r.type))].filter((t) => /(Cluster|Instance|ReplicationGroup|Bucket|Key|Repository|Secret|Topic|StatefulSet|PersistentVolumeClaim)$/.test(t));
+    const suspicious = [...new Set(plan.resources.map((r) => r.type))].filter((t) => /(Cluster|Instance|ReplicationGroup|Bucket|Key|Repository|Secret|Topic|StatefulSet|PersistentVolumeClaim|Elasticsearch)$/.test(t));
     const helpers = new Set(["kubernetes:core/v1:Secret"]);
     expect(suspicious.filter((t) => !(t in STATEFUL_TYPES) && !helpers.has(t))).toEqual([]);
   });
