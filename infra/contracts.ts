@@ -38,6 +38,9 @@ export interface ClusterTarget {
   provider: k8s.Provider;
   /** Zones nodes run in; empty when the cluster has no zones (local). */
   zones: string[];
-  /** Image repository per service name (ECR on AWS); absent means use the catalog's repository. */
-  imageRepositories: Record<string, pulumi.Input<string>>;
+  /**
+   * Image repository per service name (ECR on AWS, a deterministic URL known at preview);
+   * absent means use the catalog's repository.
+   */
+  imageRepositories: Record<string, string>;
 }

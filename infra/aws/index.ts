@@ -32,6 +32,7 @@ import {
   networkPlan,
   nodeGroupLabels,
   type KmsDomain,
+  ecrRepositoryUrl,
 } from "./spec";
 
 export interface AwsFoundationArgs extends PlatformContext {
@@ -334,7 +335,9 @@ export class AwsFoundation extends pulumi.ComponentResource {
     this.clusterTarget = {
       provider,
       zones: this.zones,
-      imageRepositories: Object.fromEntries(Object.entries(this.repositories).map(([svc, repo]) => [svc, repo.repositoryUrl])),
+      // ECR URLs are deterministic (account, region, name): known at preview, so reviewers and the
+      // pinned-image policy see the full image reference.
+      imageRepositories: Object.fromEntries(Object.keys(this.repositories).map((svc) => [svc, ecrRepositoryUrl(awsCfg.accountId, awsCfg.region, `${prefix}/${svc}`)])),
     };
     this.registerOutputs({
       vpcId: this.vpcId,

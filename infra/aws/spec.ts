@@ -141,3 +141,8 @@ export const BUCKET_RETENTION = {
   backups: { noncurrentVersionDays: 90, abortMultipartDays: 7 },
   logs: { expireDays: 400, noncurrentVersionDays: 30, abortMultipartDays: 7 },
 } as const;
+
+/** The URL ECR gives a repository: `<account>.dkr.ecr.<region>.amazonaws.com/<name>`. */
+export function ecrRepositoryUrl(accountId: string, region: string, name: string): string {
+  return `${accountId}.dkr.ecr.${region}.amazonaws.com/${name}`;
+}

@@ -37,6 +37,8 @@ const nodeGroup = obj({
 });
 
 const awsShape = obj({
+  /** The AWS account the stack deploys to (ECR image URLs and ARNs derive from it). */
+  accountId: str({ pattern: /^\d{12}$/, patternName: "a 12-digit AWS account id" }),
   region: str({ pattern: /^[a-z]{2}-[a-z]+-\d$/, patternName: "an AWS region like us-east-1" }),
   availabilityZones: list(str({ pattern: AZ, patternName: "an availability zone like us-east-1a" }), { minItems: 1 }),
   vpcCidr: str({ pattern: CIDR, patternName: "an IPv4 CIDR" }),
@@ -194,6 +196,10 @@ export function crossFieldIssues(c: Parsed): Issue[] {
         add(`aws.eks.nodeGroups[${i}]`, "minSize <= desiredSize <= maxSize", `${g.minSize}/${g.desiredSize}/${g.maxSize}`);
       }
     });
+    const certAccount = c.gateway.certificateArn?.split(":")[4];
+    if (certAccount && certAccount !== c.aws.accountId) {
+      add("gateway.certificateArn", `a certificate of account ${c.aws.accountId}`, `account ${certAccount}`);
+    }
     if (!c.kafka.brokerInstanceType) add("kafka.brokerInstanceType", "an MSK broker type like kafka.m7g.large on AWS", "nothing (missing)");
     if (!c.redis.nodeType) add("redis.nodeType", "an ElastiCache node type on AWS", "nothing (missing)");
     if (!c.postgres.instanceClass) add("postgres.instanceClass", "an RDS instance class on AWS", "nothing (missing)");

@@ -14,7 +14,7 @@ export interface ServiceWorkloadArgs extends PlatformContext {
   /** Zones the cluster runs in (spread constraints); empty on local. */
   zones: string[];
   /** Image repository override (ECR on AWS). */
-  imageRepository?: pulumi.Input<string>;
+  imageRepository?: string;
 }
 
 /** Deployment, Service, ServiceAccount, ConfigMap, Secret, HPA and PDB of one service. */
@@ -23,29 +23,15 @@ export class ServiceWorkload extends pulumi.ComponentResource {
     super("trademaster:workloads:ServiceWorkload", name, {}, opts);
     // Pods must be created after the mesh's injector exists, or they would run without a sidecar.
     const children = { parent: this, dependsOn: opts?.dependsOn };
-    const build = (repo?: string) =>
-      workloadObjects({
-        service: args.service,
-        config: args.config,
-        topics: topicsByName(args.catalog),
-        imageRepository: repo,
-        zones: args.zones,
-        connection: args.connection,
-      });
-    if (args.imageRepository === undefined) {
-      declareKubeObjects(build(), children);
-    } else {
-      // The image repository is known only after ECR creates it; the image string waits for it.
-      const objs = build("REPOSITORY");
-      const image = pulumi.interpolate`${args.imageRepository}:${args.service.image.tag}`;
-      for (const o of objs) {
-        if (o.kind === "Deployment") {
-          const spec = o.spec as { template: { spec: { containers: Array<{ image: pulumi.Input<string> }> } } };
-          spec.template.spec.containers[0].image = image;
-        }
-      }
-      declareKubeObjects(objs, children);
-    }
+    const objects = workloadObjects({
+      service: args.service,
+      config: args.config,
+      topics: topicsByName(args.catalog),
+      imageRepository: args.imageRepository,
+      zones: args.zones,
+      connection: args.connection,
+    });
+    declareKubeObjects(objects, children);
     this.registerOutputs({ service: args.service.name });
   }
 }

@@ -25,7 +25,7 @@ export interface WorkloadInputs {
   config: PlatformConfig;
   topics: Map<string, TopicSpec>;
   /** Image repository override (ECR on AWS). */
-  imageRepository?: pulumi.Input<string>;
+  imageRepository?: string;
   /** Zones the cluster's nodes run in; empty on local. */
   zones: string[];
   connection: ServiceConnection;
@@ -126,9 +126,7 @@ export function workloadObjects(inputs: WorkloadInputs): KubeObject[] {
   const selector = selectorLabels(service);
   const meta = (name: string) => ({ name, namespace: ns, labels });
   const hasSecrets = Object.keys(inputs.connection.secrets).length > 0;
-  const image = inputs.imageRepository
-    ? `${String(inputs.imageRepository)}:${service.image.tag}`
-    : `${service.image.repository}:${service.image.tag}`;
+  const image = `${inputs.imageRepository ?? service.image.repository}:${service.image.tag}`;
 
   const objects: KubeObject[] = [
     {

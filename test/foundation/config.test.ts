@@ -91,6 +91,13 @@ describe("stack config", () => {
     expect(e.issues[0].path).toBe("config.trademaster:aws.eks.publicAccessCidrs");
   });
 
+  it("refuses a TLS certificate of another AWS account", () => {
+    const gateway = { ...JSON.parse(String(stackConfig("prod").gateway)), certificateArn: "arn:aws:acm:us-east-1:999999999999:certificate/x" };
+    const e = errorOf(() => loadPlatformConfig("prod", { ...stackConfig("prod"), gateway: JSON.stringify(gateway) }));
+    expect(e.issues[0].path).toBe("config.trademaster:gateway.certificateArn");
+    expect(e.issues[0].found).toBe("account 999999999999");
+  });
+
   it("masks secure values of a stack file and lists them as secret", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tm-stacks-"));
     const doc = yaml.load(fs.readFileSync(path.join(__dirname, "../../stacks/Pulumi.prod.yaml"), "utf8")) as { config: Record<string, unknown> };

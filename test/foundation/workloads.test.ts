@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { loadCatalog } from "../../infra/catalog/load";
-import { UNKNOWN, type PlanResource } from "../../infra/plan/types";
+import type { PlanResource } from "../../infra/plan/types";
 import { kubeOfKind, planFor, STACKS } from "../helpers/plan";
 
 const catalog = loadCatalog();
@@ -43,8 +43,9 @@ describe.each(STACKS)("workloads of the %s stack", (stack) => {
       expect(pod.hostNetwork ?? false).toBe(false);
       expect(pod.priorityClassName).toBe(s.criticality === "critical" ? "trademaster-critical" : "trademaster-standard");
       const [c] = pod.containers;
-      // On AWS the registry URL comes from ECR after creation, so preview may only know it as unknown.
-      if (c.image !== UNKNOWN || stack === "local") expect(c.image.endsWith(`:${s.image.tag}`), c.image).toBe(true);
+      expect(c.image.endsWith(`:${s.image.tag}`), c.image).toBe(true);
+      // On AWS the image comes from the stack account's ECR, never from a public registry.
+      if (stack !== "local") expect(c.image).toMatch(/^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com\//);
       expect(c.resources.requests).toEqual({ cpu: sizing.cpu.request, memory: sizing.memory.request });
       expect(c.resources.limits).toEqual({ cpu: sizing.cpu.limit, memory: sizing.memory.limit });
       expect(c.securityContext).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true });
