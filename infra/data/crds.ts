@@ -5,7 +5,7 @@
  * mistake shows in the offline plan instead of as a rejected apply. Field names follow the
  * Strimzi 1.0 and CloudNativePG 1.30 API references.
  */
-import type { CrdValidator, CrdValidators } from "../kube/crd-validator";
+import { crdValidator, type CrdValidators } from "../kube/crd-validator";
 import {
   bool,
   CPU_QUANTITY,
@@ -326,15 +326,6 @@ const databaseCheck = obj({
   }),
 });
 
-function validator(check: Check<unknown>, extra?: (obj: Record<string, unknown>, issues: Issue[]) => void): CrdValidator {
-  return (o) => {
-    const issues: Issue[] = [];
-    check(o, "", issues);
-    if (issues.length === 0 && extra) extra(o, issues);
-    return issues;
-  };
-}
-
 /** A node pool must be able to hold the KRaft metadata log when it is a controller. */
 function nodePoolRules(o: Record<string, unknown>, issues: Issue[]): void {
   const spec = o.spec as StrimziKafkaNodePool["spec"];
@@ -345,10 +336,10 @@ function nodePoolRules(o: Record<string, unknown>, issues: Issue[]): void {
 
 /** Validators by `apiVersion/kind`, used by the plan's schema check. */
 export const DATA_CRD_VALIDATORS: CrdValidators = {
-  [`${STRIMZI_API}/Kafka`]: validator(kafkaCheck),
-  [`${STRIMZI_API}/KafkaNodePool`]: validator(nodePoolCheck, nodePoolRules),
-  [`${STRIMZI_API}/KafkaTopic`]: validator(topicCheck),
-  [`${STRIMZI_API}/KafkaUser`]: validator(userCheck),
-  [`${CNPG_API}/Cluster`]: validator(clusterCheck),
-  [`${CNPG_API}/Database`]: validator(databaseCheck),
+  [`${STRIMZI_API}/Kafka`]: crdValidator(kafkaCheck),
+  [`${STRIMZI_API}/KafkaNodePool`]: crdValidator(nodePoolCheck, nodePoolRules),
+  [`${STRIMZI_API}/KafkaTopic`]: crdValidator(topicCheck),
+  [`${STRIMZI_API}/KafkaUser`]: crdValidator(userCheck),
+  [`${CNPG_API}/Cluster`]: crdValidator(clusterCheck),
+  [`${CNPG_API}/Database`]: crdValidator(databaseCheck),
 };

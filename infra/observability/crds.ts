@@ -4,7 +4,7 @@
  * fields we write; unknown keys (usually typos), bad versions and quantities are refused so a
  * mistake shows in the offline plan. Field names follow the ECK 3.x API reference.
  */
-import type { CrdValidator, CrdValidators } from "../kube/crd-validator";
+import { crdValidator, type CrdValidators } from "../kube/crd-validator";
 import { DNS_LABEL, int, isPlainObject, list, MEMORY_QUANTITY, obj, optional, record, str, bool, type Check, type Issue } from "../validation/schema";
 
 export const ECK_ES_API = "elasticsearch.k8s.elastic.co/v1";
@@ -66,15 +66,6 @@ const kibanaCheck = obj({
   }),
 });
 
-function validator(check: Check<unknown>, rules?: (o: Record<string, unknown>, issues: Issue[]) => void): CrdValidator {
-  return (o) => {
-    const issues: Issue[] = [];
-    check(o, "", issues);
-    if (issues.length === 0) rules?.(o, issues);
-    return issues;
-  };
-}
-
 /** TLS on the HTTP layer is never switched off (the platform's encryption-in-transit rule). */
 function tlsStaysOn(o: Record<string, unknown>, issues: Issue[]): void {
   const spec = o.spec as { http?: { tls?: { selfSignedCertificate?: { disabled?: boolean } } } };
@@ -85,6 +76,6 @@ function tlsStaysOn(o: Record<string, unknown>, issues: Issue[]): void {
 
 /** Validators by `apiVersion/kind`, used by the plan's schema check. */
 export const OBSERVABILITY_CRD_VALIDATORS: CrdValidators = {
-  [`${ECK_ES_API}/Elasticsearch`]: validator(elasticsearchCheck, tlsStaysOn),
-  [`${ECK_KIBANA_API}/Kibana`]: validator(kibanaCheck, tlsStaysOn),
+  [`${ECK_ES_API}/Elasticsearch`]: crdValidator(elasticsearchCheck, tlsStaysOn),
+  [`${ECK_KIBANA_API}/Kibana`]: crdValidator(kibanaCheck, tlsStaysOn),
 };
