@@ -46,7 +46,9 @@ export interface StrimziListener {
   authentication?: { type: "tls" | "scram-sha-512" | "custom" };
 }
 
-export interface StrimziKafka {
+// The object types are type aliases, not interfaces: an alias is assignable to KubeObject (whose
+// index signature an interface cannot meet), so they are declared without casts.
+export type StrimziKafka = {
   apiVersion: typeof STRIMZI_API;
   kind: "Kafka";
   metadata: Meta;
@@ -62,9 +64,9 @@ export interface StrimziKafka {
       userOperator?: { resources?: ResourceRequirements };
     };
   };
-}
+};
 
-export interface StrimziKafkaNodePool {
+export type StrimziKafkaNodePool = {
   apiVersion: typeof STRIMZI_API;
   kind: "KafkaNodePool";
   metadata: Meta;
@@ -77,18 +79,18 @@ export interface StrimziKafkaNodePool {
     };
     resources?: ResourceRequirements;
   };
-}
+};
 
-export interface StrimziKafkaTopic {
+export type StrimziKafkaTopic = {
   apiVersion: typeof STRIMZI_API;
   kind: "KafkaTopic";
   metadata: Meta;
   spec: { topicName?: string; partitions: number; replicas: number; config?: Record<string, string | number | boolean> };
-}
+};
 
 export type StrimziAclOperation = "Read" | "Write" | "Create" | "Delete" | "Alter" | "Describe" | "ClusterAction" | "AlterConfigs" | "DescribeConfigs" | "IdempotentWrite" | "All";
 
-export interface StrimziKafkaUser {
+export type StrimziKafkaUser = {
   apiVersion: typeof STRIMZI_API;
   kind: "KafkaUser";
   metadata: Meta;
@@ -107,7 +109,7 @@ export interface StrimziKafkaUser {
       }>;
     };
   };
-}
+};
 
 export interface CnpgManagedRole {
   name: string;
@@ -121,7 +123,7 @@ export interface CnpgManagedRole {
   comment?: string;
 }
 
-export interface CnpgCluster {
+export type CnpgCluster = {
   apiVersion: typeof CNPG_API;
   kind: "Cluster";
   metadata: Meta;
@@ -135,14 +137,14 @@ export interface CnpgCluster {
     managed?: { roles?: CnpgManagedRole[] };
     monitoring?: { enablePodMonitor?: boolean };
   };
-}
+};
 
-export interface CnpgDatabase {
+export type CnpgDatabase = {
   apiVersion: typeof CNPG_API;
   kind: "Database";
   metadata: Meta;
   spec: { name: string; owner: string; cluster: { name: string }; ensure?: "present" | "absent"; databaseReclaimPolicy?: "retain" | "delete" };
-}
+};
 
 // ---- validators ---------------------------------------------------------------------------
 

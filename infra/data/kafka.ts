@@ -14,7 +14,7 @@ import { kafkaUserName } from "../catalog/derive";
 import { PLATFORM_NAMESPACES } from "../cluster/namespaces";
 import { pinnedChart } from "../charts/pinned";
 import type { PlatformContext } from "../contracts";
-import { declareKubeObject, withNamespaceDependency, type KubeObject } from "../kube/object";
+import { declareKubeObject, withNamespaceDependency } from "../kube/object";
 import type { AwsFoundation } from "../aws";
 import { awsPrefix, LONG_TIMEOUTS } from "../aws/spec";
 import type { KafkaEndpoint } from "./connections";
@@ -61,14 +61,14 @@ export class EventBus extends pulumi.ComponentResource {
       const operator = pinnedChart("strimzi", { chart: "strimzi-kafka-operator", stack: config.stack }, withNamespaceDependency(PLATFORM_NAMESPACES.operators, { parent: this }));
       const afterOperator: pulumi.CustomResourceOptions = { parent: this, dependsOn: [operator] };
       const [kafkaCr, pool] = strimziKafkaObjects(config);
-      const cluster = declareKubeObject(kafkaCr as unknown as KubeObject, afterOperator);
-      declareKubeObject(pool as unknown as KubeObject, afterOperator);
+      const cluster = declareKubeObject(kafkaCr, afterOperator);
+      declareKubeObject(pool, afterOperator);
       const afterCluster: pulumi.CustomResourceOptions = { parent: this, dependsOn: [cluster] };
-      for (const t of strimziTopics(topics)) declareKubeObject(t as unknown as KubeObject, afterCluster);
+      for (const t of strimziTopics(topics)) declareKubeObject(t, afterCluster);
       for (const s of clients) {
         const [user, secret] = strimziUser(s, serviceAcls(catalog, s), this.passwords[s.name]);
         const secretRes = declareKubeObject(secret, { parent: this });
-        declareKubeObject(user as unknown as KubeObject, { parent: this, dependsOn: [cluster, secretRes] });
+        declareKubeObject(user, { parent: this, dependsOn: [cluster, secretRes] });
       }
       this.endpoint = { bootstrapServers: kafkaBootstrap, securityProtocol: "SASL_SSL", saslMechanism: "SCRAM-SHA-512" };
       this.registerOutputs({ bootstrapServers: kafkaBootstrap });

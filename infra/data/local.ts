@@ -212,7 +212,7 @@ export function cnpgObjects(config: PlatformConfig, catalog: Catalog, passwords:
       },
     },
   };
-  const objects: KubeObject[] = [cluster as unknown as KubeObject];
+  const objects: KubeObject[] = [cluster];
   for (const s of services) {
     const db: CnpgDatabase = {
       apiVersion: CNPG_API,
@@ -227,7 +227,7 @@ export function cnpgObjects(config: PlatformConfig, catalog: Catalog, passwords:
         databaseReclaimPolicy: "retain",
       },
     };
-    objects.push(db as unknown as KubeObject);
+    objects.push(db);
     const password = passwords[s.name];
     if (password === undefined) throw new Error(`no postgres password for service ${s.name}`);
     objects.push({

@@ -23,7 +23,9 @@ export interface ConfigPatch {
   valueFrom: { secretKeyRef: SecretKeyRef };
 }
 
-interface PluginBody {
+// Type aliases, not interfaces: an alias is assignable to KubeObject (whose index signature an
+// interface cannot meet), so the objects are declared without casts.
+type PluginBody = {
   plugin: string;
   config?: Record<string, unknown>;
   configFrom?: { secretKeyRef: SecretKeyRef };
@@ -31,28 +33,28 @@ interface PluginBody {
   disabled?: boolean;
   protocols?: string[];
   instance_name?: string;
-}
+};
 
-export interface KongPlugin extends PluginBody {
+export type KongPlugin = PluginBody & {
   apiVersion: typeof KONG_API;
   kind: "KongPlugin";
   metadata: { name: string; namespace: string; labels?: Record<string, string>; annotations?: Record<string, string> };
-}
+};
 
-export interface KongClusterPlugin extends PluginBody {
+export type KongClusterPlugin = PluginBody & {
   apiVersion: typeof KONG_API;
   kind: "KongClusterPlugin";
   metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> };
-}
+};
 
-export interface KongConsumer {
+export type KongConsumer = {
   apiVersion: typeof KONG_API;
   kind: "KongConsumer";
   metadata: { name: string; namespace: string; labels?: Record<string, string>; annotations?: Record<string, string> };
   username?: string;
   custom_id?: string;
   credentials?: string[];
-}
+};
 
 const PROTOCOLS = new Set(["http", "https", "grpc", "grpcs", "tcp", "tls", "udp", "ws", "wss"]);
 const PLUGIN_NAME = /^[a-z][a-z0-9-]*$/;

@@ -285,8 +285,8 @@ export function gatewayObjects(config: PlatformConfig, catalog: Catalog, redis: 
   return [
     gatewayClass(),
     gateway(config, catalog),
-    ...(globalPlugins(config, redis) as unknown as KubeObject[]),
-    ...(authNamespaces.map(jwtPlugin) as unknown as KubeObject[]),
+    ...globalPlugins(config, redis),
+    ...authNamespaces.map(jwtPlugin),
     ...catalog.services.map((s) => httpRoute(config, s)).filter((o): o is KubeObject => o !== undefined),
   ];
 }
