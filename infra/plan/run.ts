@@ -15,7 +15,14 @@ import { recordRegistrations, settle, type RecordedResource } from "./recorder";
 import { PLAN_FORMAT_VERSION, SECRET, type Plan, type PlanResource } from "./types";
 
 export const REPO_ROOT = path.join(__dirname, "..", "..");
-export const PROJECT = "trademaster-platform";
+/** The project name, from Pulumi.yaml (it is also the config namespace). */
+export const PROJECT = readProjectName();
+
+function readProjectName(): string {
+  const doc = yaml.load(fs.readFileSync(path.join(REPO_ROOT, "Pulumi.yaml"), "utf8")) as { name?: unknown };
+  if (typeof doc?.name !== "string") throw new ValidationError("Pulumi.yaml", [{ path: "name", expected: "a project name", found: String(doc?.name) }]);
+  return doc.name;
+}
 
 export interface RunPlanOptions {
   stack: string;

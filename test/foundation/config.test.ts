@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
-import { loadPlatformConfig, namespacedConfig } from "../../infra/config/load";
+import { CONFIG_NAMESPACE, loadPlatformConfig, namespacedConfig } from "../../infra/config/load";
 import { readStackFile } from "../../infra/plan/run";
 import { ValidationError } from "../../infra/validation/schema";
 import { STACKS } from "../helpers/plan";
@@ -112,5 +112,22 @@ describe("stack config", () => {
     const e = errorOf(() => readStackFile("qa"));
     expect(e.file).toBe("stacks/Pulumi.qa.yaml");
     expect(e.issues[0].expected).toContain("local");
+  });
+});
+
+describe("project file", () => {
+  it("names the project after the config namespace and types only what Pulumi can type", () => {
+    const project = yaml.load(fs.readFileSync(path.join(__dirname, "../../Pulumi.yaml"), "utf8")) as { name: string; stackConfigDir: string; config: Record<string, { type: string }> };
+    expect(project.name).toBe(CONFIG_NAMESPACE);
+    expect(project.stackConfigDir).toBe("stacks");
+    // Pulumi project config schemas accept string, boolean, integer and array only.
+    for (const [key, decl] of Object.entries(project.config)) expect(["string", "boolean", "integer", "array"], key).toContain(decl.type);
+    for (const stack of STACKS) {
+      const keys = Object.keys(readStackFile(stack).config).filter((k) => k.startsWith(`${CONFIG_NAMESPACE}:`)).map((k) => k.split(":")[1]);
+      for (const declared of Object.keys(project.config)) {
+        const hasDefault = "default" in (project.config[declared] as object);
+        if (!hasDefault) expect(keys, `${stack} sets required ${declared}`).toContain(declared);
+      }
+    }
   });
 });
