@@ -1,7 +1,8 @@
 /**
  * Istio service mesh: pinned charts (base, istio-cni, istiod) and the mesh objects built from the
  * catalog in mesh/spec.ts. Secure by default:
- * - STRICT mTLS mesh-wide (only each service's metrics port is PERMISSIVE, for Prometheus);
+ * - STRICT mTLS mesh-wide with no port exception (Prometheus scrapes the merged metrics on the
+ *   sidecar's :15020, see charts/istiod/values.yaml);
  * - deny-by-default authorization in every meshed namespace; ALLOW only along the catalog's call
  *   graph, from Kong to exposed routes, and for metrics scraping;
  * - sidecars redirected by istio-cni: no privileged init containers in service namespaces;
