@@ -28,8 +28,16 @@ const STATEFUL_TYPES: Record<string, (r: PlanResource) => void> = {
   "kafka:index/topic:Topic": (r) => expect(r.inputs.replicationFactor).toBe(3),
   // Losing the token signing key logs every user out: protected like data.
   "tls:index/privateKey:PrivateKey": (r) => expect(r.inputs.algorithm).toBe("RSA"),
-  // Log store (audit logs included): the ECK cluster is protected from deletion.
-  "kubernetes:elasticsearch.k8s.elastic.co/v1:Elasticsearch": (r) => expect(r.inputs.spec).toBeDefined(),
+  // Log store (audit logs included): protected, and every node set keeps its data on persistent
+  // volumes over three nodes, so losing a node loses no index.
+  "kubernetes:elasticsearch.k8s.elastic.co/v1:Elasticsearch": (r) => {
+    const nodeSets = (r.inputs.spec as { nodeSets: Array<{ name: string; count: number; volumeClaimTemplates?: unknown[] }> }).nodeSets;
+    expect(nodeSets.length).toBeGreaterThan(0);
+    for (const n of nodeSets) {
+      expect(n.count, `node set ${n.name}`).toBeGreaterThanOrEqual(3);
+      expect(n.volumeClaimTemplates?.length ?? 0, `node set ${n.name} volumes`).toBeGreaterThan(0);
+    }
+  },
 };
 
 describe("prod data protection", () => {
