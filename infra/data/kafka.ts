@@ -58,7 +58,10 @@ export class EventBus extends pulumi.ComponentResource {
     }
 
     if (!args.foundation) {
-      const operator = pinnedChart("strimzi", { chart: "strimzi-kafka-operator", stack: config.stack }, withNamespaceDependency(PLATFORM_NAMESPACES.operators, { parent: this }));
+      // The chart runs in `operators` but writes RoleBindings into the namespace it watches
+      // (charts/strimzi-kafka-operator/values.yaml watchNamespaces): it needs both to exist.
+      const operatorOpts = withNamespaceDependency(PLATFORM_NAMESPACES.kafka, withNamespaceDependency(PLATFORM_NAMESPACES.operators, { parent: this }));
+      const operator = pinnedChart("strimzi", { chart: "strimzi-kafka-operator", stack: config.stack }, operatorOpts);
       const afterOperator: pulumi.CustomResourceOptions = { parent: this, dependsOn: [operator] };
       const [kafkaCr, pool] = strimziKafkaObjects(config);
       const cluster = declareKubeObject(kafkaCr, afterOperator);

@@ -1,4 +1,7 @@
 /** The data stores as the real program declares them, per stack (offline plan). */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as yaml from "js-yaml";
 import { describe, expect, it } from "vitest";
 import type { Plan, PlanResource } from "../../infra/plan/types";
 import { loadCatalog } from "../../infra/catalog/load";
@@ -18,6 +21,16 @@ describe("local stack: in-cluster stores", () => {
     const charts = ofType(plan, "kubernetes:helm.sh/v4:Chart").map((c) => `${c.inputs.chart}@${c.inputs.version}`);
     expect(charts).toEqual(expect.arrayContaining(["strimzi-kafka-operator@1.0.0", "cloudnative-pg@0.29.0"]));
     expect(plan.resources.filter((r) => r.type.startsWith("aws:"))).toEqual([]);
+  });
+
+  it("installs Strimzi after every namespace it writes into (its own and the watched ones)", async () => {
+    const plan = await planFor("local");
+    const values = yaml.load(fs.readFileSync(path.join(__dirname, "..", "..", "charts", "strimzi-kafka-operator", "values.yaml"), "utf8")) as { watchNamespaces: string[] };
+    const chart = ofType(plan, "kubernetes:helm.sh/v4:Chart").find((c) => c.inputs.chart === "strimzi-kafka-operator")!;
+    const namespaces = [String(chart.inputs.namespace), ...values.watchNamespaces];
+    expect(namespaces).toContain("kafka");
+    const nsUrn = (ns: string) => kubeOfKind(plan, "Namespace").find((n) => n.inputs.metadata.name === ns)!.urn;
+    for (const ns of namespaces) expect(chart.dependencies, ns).toContain(nsUrn(ns));
   });
 
   it("declares one KafkaTopic per topic and one KafkaUser per Kafka client", async () => {
