@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { amiTypeFor, eksEndpointAccess, kubeconfig, networkPlan, subnetCidr, EKS_CONTROL_PLANE_LOG_TYPES, KMS_DOMAINS } from "../../infra/aws/spec";
+import { amiTypeFor, eksEndpointAccess, kubeconfig, networkPlan, subnetCidr } from "../../infra/aws/spec";
 import { loadCatalog } from "../../infra/catalog/load";
 import { planFor, ofType } from "../helpers/plan";
 
@@ -58,7 +58,8 @@ describe.each(["staging", "prod"] as const)("%s AWS foundation in the plan", (st
     const plan = await planFor(stack);
     const [eks] = ofType(plan, "aws:eks/cluster:Cluster");
     expect(eks.inputs.encryptionConfig).toMatchObject({ resources: ["secrets"] });
-    expect(eks.inputs.enabledClusterLogTypes).toEqual([...EKS_CONTROL_PLANE_LOG_TYPES]);
+    // Every control-plane log type EKS offers (AWS EKS user guide, "Control plane logging").
+    expect([...(eks.inputs.enabledClusterLogTypes as string[])].sort()).toEqual(["api", "audit", "authenticator", "controllerManager", "scheduler"]);
     const vpc = eks.inputs.vpcConfig as { endpointPublicAccess: boolean; publicAccessCidrs?: string[]; subnetIds: unknown[] };
     expect(vpc.subnetIds).toHaveLength(3);
     if (stack === "prod") expect(vpc.endpointPublicAccess).toBe(false);
@@ -74,7 +75,11 @@ describe.each(["staging", "prod"] as const)("%s AWS foundation in the plan", (st
   it("one KMS key per data domain with rotation; VPC with 9 subnets over 3 zones", async () => {
     const plan = await planFor(stack);
     const keys = ofType(plan, "aws:kms/key:Key").filter((k) => k.component === "trademaster:aws:AwsFoundation");
-    expect(keys).toHaveLength(KMS_DOMAINS.length);
+    // A customer key of its own for each data domain the issue names, and one alias per key.
+    const prefix = `tm-${stack}`;
+    const aliases = ofType(plan, "aws:kms/alias:Alias").filter((a) => a.component === "trademaster:aws:AwsFoundation").map((a) => String(a.inputs.name));
+    expect(aliases).toEqual(expect.arrayContaining(["eks", "kafka", "redis", "postgres", "secrets", "storage", "logs"].map((d) => `alias/${prefix}/${d}`)));
+    expect(keys).toHaveLength(aliases.length);
     for (const k of keys) expect(k.inputs).toMatchObject({ enableKeyRotation: true, deletionWindowInDays: 30 });
     const subnets = ofType(plan, "aws:ec2/subnet:Subnet");
     expect(subnets).toHaveLength(9);
