@@ -3,8 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import type { ServiceSpec } from "../catalog/schema";
 import { topicsByName } from "../catalog/derive";
 import type { PlatformContext, ServiceConnection } from "../contracts";
-import { declareKubeObjects } from "../kube/object";
-import { workloadObjects } from "./spec";
+import { declareKubeObject } from "../kube/object";
+import { controllerOwnedFields, workloadObjects } from "./spec";
 
 export interface ServiceWorkloadArgs extends PlatformContext {
   /** The catalog entry. */
@@ -31,7 +31,11 @@ export class ServiceWorkload extends pulumi.ComponentResource {
       zones: args.zones,
       connection: args.connection,
     });
-    declareKubeObjects(objects, children);
+    for (const o of objects) {
+      // The HPA owns the replica count after creation: an update must not scale the service down.
+      const owned = controllerOwnedFields(o, objects);
+      declareKubeObject(o, owned.length ? { ...children, ignoreChanges: owned } : children);
+    }
     this.registerOutputs({ service: args.service.name });
   }
 }

@@ -300,3 +300,18 @@ export function workloadObjects(inputs: WorkloadInputs): KubeObject[] {
   });
   return objects;
 }
+
+/**
+ * Fields of an object that another controller owns after creation, so `pulumi up` must not reset
+ * them: a Deployment's `spec.replicas` once an HPA of the same objects scales it (the catalog's
+ * replica count is the first size and, through the HPA's minReplicas, the floor).
+ */
+export function controllerOwnedFields(obj: KubeObject, objects: KubeObject[]): string[] {
+  if (obj.apiVersion !== "apps/v1" || obj.kind !== "Deployment") return [];
+  const scaled = objects.some((o) => {
+    if (o.kind !== "HorizontalPodAutoscaler" || o.metadata.namespace !== obj.metadata.namespace) return false;
+    const target = (o.spec as { scaleTargetRef?: { apiVersion?: string; kind?: string; name?: string } } | undefined)?.scaleTargetRef;
+    return target?.apiVersion === "apps/v1" && target.kind === "Deployment" && target.name === obj.metadata.name;
+  });
+  return scaled ? ["spec.replicas"] : [];
+}
