@@ -4,21 +4,10 @@
  * This touches internal runtime APIs (`runtime/settings`, protobuf requests), so it is isolated
  * here: if a Pulumi upgrade changes them, only this file changes.
  */
-import { SECRET, UNKNOWN } from "./types";
+import { SECRET, UNKNOWN, type PlanResource } from "./types";
 
-/** What one RegisterResource request carried. */
-export interface RecordedResource {
-  urn: string;
-  type: string;
-  name: string;
-  custom: boolean;
-  parent: string | null;
-  provider: string | null;
-  dependencies: string[];
-  protect: boolean;
-  customTimeouts: { create?: string; update?: string; delete?: string } | null;
-  inputs: Record<string, unknown>;
-}
+/** What one RegisterResource request carried: a plan resource before its component is known. */
+export type RecordedResource = Omit<PlanResource, "component">;
 
 // Signatures of Pulumi's wire format (sdk/nodejs/runtime/rpc.ts).
 const SIG_KEY = "4dabf18193072939515e22adb298388d";
