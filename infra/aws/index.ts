@@ -24,6 +24,7 @@ import {
   awsPrefix,
   BUCKET_RETENTION,
   eksEndpointAccess,
+  denyInsecureTransport,
   EKS_CONTROL_PLANE_LOG_TYPES,
   KMS_DELETION_WINDOW_DAYS,
   KMS_DOMAINS,
@@ -134,19 +135,7 @@ export class AwsFoundation extends pulumi.ComponentResource {
         `${name}-${kind}`,
         {
           bucket: b.id,
-          policy: pulumi.jsonStringify({
-            Version: "2012-10-17",
-            Statement: [
-              {
-                Sid: "DenyInsecureTransport",
-                Effect: "Deny",
-                Principal: "*",
-                Action: "s3:*",
-                Resource: [b.arn, pulumi.interpolate`${b.arn}/*`],
-                Condition: { Bool: { "aws:SecureTransport": "false" } },
-              },
-            ],
-          }),
+          policy: b.arn.apply((arn) => JSON.stringify({ Version: "2012-10-17", Statement: [denyInsecureTransport(arn)] })),
         },
         child,
       );

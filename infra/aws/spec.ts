@@ -146,3 +146,15 @@ export const BUCKET_RETENTION = {
 export function ecrRepositoryUrl(accountId: string, region: string, name: string): string {
   return `${accountId}.dkr.ecr.${region}.amazonaws.com/${name}`;
 }
+
+/** Bucket policy statement refusing every request not made over TLS (encryption in transit). */
+export function denyInsecureTransport(bucketArn: string): Record<string, unknown> {
+  return {
+    Sid: "DenyInsecureTransport",
+    Effect: "Deny",
+    Principal: "*",
+    Action: "s3:*",
+    Resource: [bucketArn, `${bucketArn}/*`],
+    Condition: { Bool: { "aws:SecureTransport": "false" } },
+  };
+}

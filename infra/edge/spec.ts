@@ -2,6 +2,7 @@
  * Pure settings of the AWS edge: WAF rules, the CloudFront response-headers policy (from the one
  * security-headers module shared with Kong), bucket policy and TLS choices. No resources here.
  */
+import { denyInsecureTransport } from "../aws/spec";
 import type { PlatformConfig } from "../config/schema";
 import { hstsMaxAgeSeconds, LEAKY_RESPONSE_HEADERS, SECURITY_HEADERS } from "../gateway/security-headers";
 
@@ -108,14 +109,7 @@ export function staticBucketPolicy(bucketArn: string, distributionArn: string): 
         Resource: `${bucketArn}/*`,
         Condition: { StringEquals: { "AWS:SourceArn": distributionArn } },
       },
-      {
-        Sid: "DenyInsecureTransport",
-        Effect: "Deny",
-        Principal: "*",
-        Action: "s3:*",
-        Resource: [bucketArn, `${bucketArn}/*`],
-        Condition: { Bool: { "aws:SecureTransport": "false" } },
-      },
+      denyInsecureTransport(bucketArn),
     ],
   };
 }
@@ -160,14 +154,7 @@ export function albLogsBucketPolicy(bucketArn: string, accountPrefix: string): R
         Action: "s3:PutObject",
         Resource: `${bucketArn}/${accountPrefix}/*`,
       },
-      {
-        Sid: "DenyInsecureTransport",
-        Effect: "Deny",
-        Principal: "*",
-        Action: "s3:*",
-        Resource: [bucketArn, `${bucketArn}/*`],
-        Condition: { Bool: { "aws:SecureTransport": "false" } },
-      },
+      denyInsecureTransport(bucketArn),
     ],
   };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { amiTypeFor, eksEndpointAccess, kubeconfig, networkPlan, subnetCidr } from "../../infra/aws/spec";
+import { amiTypeFor, denyInsecureTransport, eksEndpointAccess, kubeconfig, networkPlan, subnetCidr } from "../../infra/aws/spec";
 import { loadCatalog } from "../../infra/catalog/load";
 import { planFor, ofType } from "../helpers/plan";
 
@@ -30,6 +30,19 @@ describe("address plan", () => {
   it("refuses subnets that do not fit", () => {
     expect(() => subnetCidr("10.0.0.0/16", 15, 0)).toThrow();
     expect(() => subnetCidr("10.0.0.0/16", 19, 8)).toThrow(/only 8/);
+  });
+});
+
+describe("S3 encryption in transit", () => {
+  it("denies every S3 action on the bucket and its objects unless the request uses TLS", () => {
+    expect(denyInsecureTransport("arn:aws:s3:::tm-prod-backups")).toEqual({
+      Sid: "DenyInsecureTransport",
+      Effect: "Deny",
+      Principal: "*",
+      Action: "s3:*",
+      Resource: ["arn:aws:s3:::tm-prod-backups", "arn:aws:s3:::tm-prod-backups/*"],
+      Condition: { Bool: { "aws:SecureTransport": "false" } },
+    });
   });
 });
 
