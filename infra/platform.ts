@@ -50,7 +50,7 @@ export function definePlatform(ctx: PlatformContext): PlatformOutputs {
   const afterCluster = { ...onCluster, dependsOn: [cluster] };
   const mesh = new ServiceMesh("mesh", ctx, afterCluster);
   const data = new DataStores("data", { ...ctx, foundation }, afterCluster);
-  new Observability("observability", ctx, afterCluster);
+  new Observability("observability", { ...ctx, exporterTargets: data.exporterTargets }, afterCluster);
 
   const signing = new TokenSigning("token-signing", ctx);
 

@@ -8,6 +8,7 @@ import {
   DNS_LABEL,
   int,
   list,
+  MEMORY_QUANTITY,
   num,
   obj,
   oneOf,
@@ -109,6 +110,12 @@ const meshShape = obj({
   istiodReplicas: int({ min: 1 }),
 });
 
+/** CPU and memory of one pod (requests; memory is also the limit). */
+const podResources = obj({
+  cpu: str({ pattern: CPU_QUANTITY, patternName: "a CPU quantity like 500m" }),
+  memory: str({ pattern: MEMORY_QUANTITY, patternName: "a memory quantity like 4Gi" }),
+});
+
 const observabilityShape = obj({
   prometheusRetention: str({ pattern: DURATION, patternName: "a duration like 15d" }),
   scrapeIntervalSeconds: int({ min: 5, max: 120 }),
@@ -122,6 +129,9 @@ const observabilityShape = obj({
     retentionDays: int({ min: 1 }),
     auditRetentionDays: int({ min: 1 }),
     elasticsearchNodes: optional(int({ min: 1 }), 1),
+    /** Per Elasticsearch node: requests = limits (the JVM heap is half the memory). */
+    elasticsearchResources: optional(podResources, { cpu: "1", memory: "4Gi" }),
+    kibanaResources: optional(podResources, { cpu: "500m", memory: "1Gi" }),
   }),
   grafanaReplicas: optional(int({ min: 1 }), 1),
 });

@@ -120,6 +120,8 @@ export interface CnpgManagedRole {
   createrole?: boolean;
   connectionLimit?: number;
   passwordSecret?: { name: string };
+  /** Roles it is a member of (the metrics exporter: `pg_monitor`). */
+  inRoles?: string[];
   comment?: string;
 }
 
@@ -305,6 +307,7 @@ const clusterCheck = obj({
               createrole: optional(bool),
               connectionLimit: optional(int({ min: -1 })),
               passwordSecret: optional(obj({ name: str({ pattern: SECRET_REF_NAME, patternName: "a Secret name" }) })),
+              inRoles: optional(list(str({ pattern: /^[a-z_][a-z0-9_]{0,62}$/, patternName: "a PostgreSQL role name" }))),
               comment: optional(str()),
             }),
           ),

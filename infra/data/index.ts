@@ -7,7 +7,9 @@ import * as pulumi from "@pulumi/pulumi";
 import type { PlatformContext, RedisEndpoint, ServiceConnection } from "../contracts";
 import type { AwsFoundation } from "../aws";
 import { serviceConnection } from "./connections";
+import type { ExporterTargets } from "./exporter-access";
 import { EventBus } from "./kafka";
+import { KAFKA_CLUSTER_NAME } from "./local";
 import { RelationalDatabase } from "./postgres";
 import { Cache } from "./redis";
 
@@ -15,6 +17,8 @@ export interface DataStoresArgs extends PlatformContext {
   /** Present on AWS stacks: managed stores go into its data subnets, encrypted with its keys. */
   foundation?: AwsFoundation;
 }
+
+export type { ExporterTargets };
 
 export class DataStores extends pulumi.ComponentResource {
   /** Connection settings per catalog service name. */
@@ -24,6 +28,8 @@ export class DataStores extends pulumi.ComponentResource {
   readonly eventBus: EventBus;
   readonly cache: Cache;
   readonly database: RelationalDatabase;
+  /** Endpoints and least-privilege credentials of the metrics exporters (passwords secret). */
+  readonly exporterTargets: ExporterTargets;
 
   constructor(name: string, args: DataStoresArgs, opts?: pulumi.ComponentResourceOptions) {
     super("trademaster:data:DataStores", name, {}, opts);
@@ -45,6 +51,16 @@ export class DataStores extends pulumi.ComponentResource {
       ]),
     );
     this.gatewayRedis = this.cache.gateway;
+    this.exporterTargets = {
+      kafka: {
+        bootstrapServers: this.eventBus.endpoint.bootstrapServers,
+        ...this.eventBus.exporter,
+        // Strimzi's brokers present its cluster CA; MSK's chain to a public CA.
+        ...(args.foundation ? {} : { caSecret: `${KAFKA_CLUSTER_NAME}-cluster-ca-cert` }),
+      },
+      redis: { ...this.cache.endpoint, ...this.cache.exporter },
+      postgres: { ...this.database.exporterEndpoint, ...this.database.exporter },
+    };
     this.registerOutputs({ services: Object.keys(this.connections) });
   }
 }

@@ -18,6 +18,7 @@ import { declareKubeObject, withNamespaceDependency } from "../kube/object";
 import type { AwsFoundation } from "../aws";
 import { awsPrefix, LONG_TIMEOUTS } from "../aws/spec";
 import type { KafkaEndpoint } from "./connections";
+import { KAFKA_EXPORTER_USER, kafkaExporterAcls, strimziExporterUser } from "./exporter-access";
 import { kafkaBootstrap, strimziKafkaObjects, strimziTopics, strimziUser } from "./local";
 import { aclKey, kafkaClients, platformAcls, serviceAcls, topicDefinitions } from "./topics";
 
@@ -46,6 +47,8 @@ export class EventBus extends pulumi.ComponentResource {
   readonly endpoint: KafkaEndpoint;
   /** SCRAM password per Kafka-using service (secret). */
   readonly passwords: Record<string, pulumi.Output<string>>;
+  /** The metrics exporter's SCRAM identity (Describe-only ACLs; password secret). */
+  readonly exporter: { user: string; password: pulumi.Output<string> };
 
   constructor(name: string, args: EventBusArgs, opts?: pulumi.ComponentResourceOptions) {
     super("trademaster:data:EventBus", name, {}, opts);
@@ -56,6 +59,7 @@ export class EventBus extends pulumi.ComponentResource {
     for (const s of clients) {
       this.passwords[s.name] = new random.RandomPassword(`${name}-${kafkaUserName(s)}`, { length: 32, special: false }, { parent: this }).result;
     }
+    this.exporter = { user: KAFKA_EXPORTER_USER, password: new random.RandomPassword(`${name}-${KAFKA_EXPORTER_USER}`, { length: 32, special: false }, { parent: this }).result };
 
     if (!args.foundation) {
       // The chart runs in `operators` but writes RoleBindings into the namespace it watches
@@ -73,6 +77,8 @@ export class EventBus extends pulumi.ComponentResource {
         const secretRes = declareKubeObject(secret, { parent: this });
         declareKubeObject(user, { parent: this, dependsOn: [cluster, secretRes] });
       }
+      const [exporterUser, exporterSecret] = strimziExporterUser(this.exporter.password);
+      declareKubeObject(exporterUser, { parent: this, dependsOn: [cluster, declareKubeObject(exporterSecret, { parent: this })] });
       this.endpoint = { bootstrapServers: kafkaBootstrap, securityProtocol: "SASL_SSL", saslMechanism: "SCRAM-SHA-512" };
       this.registerOutputs({ bootstrapServers: kafkaBootstrap });
       return;
@@ -124,6 +130,7 @@ export class EventBus extends pulumi.ComponentResource {
     const scramUsers: Array<{ user: string; password: pulumi.Output<string> }> = [
       { user: KAFKA_ADMIN_USER, password: adminPassword },
       ...clients.map((s) => ({ user: kafkaUserName(s), password: this.passwords[s.name] })),
+      this.exporter,
     ];
     const versions = scramUsers.map(({ user, password }) => {
       const secret = new aws.secretsmanager.Secret(
@@ -168,6 +175,21 @@ export class EventBus extends pulumi.ComponentResource {
         `${name}-acl-${aclKey(rule).replace(/\|/g, "-")}`,
         {
           aclPrincipal: `User:${rule.user}`,
+          aclHost: "*",
+          aclOperation: rule.operation,
+          aclPermissionType: "Allow",
+          aclResourceType: rule.resourceType,
+          aclResourceName: rule.resourceName,
+          resourcePatternTypeFilter: "Literal",
+        },
+        { ...onKafka, dependsOn: [adminAcl] },
+      );
+    }
+    for (const rule of kafkaExporterAcls()) {
+      new kafka.Acl(
+        `${name}-acl-${KAFKA_EXPORTER_USER}-${rule.resourceType.toLowerCase()}-${rule.operation.toLowerCase()}`,
+        {
+          aclPrincipal: `User:${KAFKA_EXPORTER_USER}`,
           aclHost: "*",
           aclOperation: rule.operation,
           aclPermissionType: "Allow",

@@ -20,6 +20,7 @@ import {
   STRIMZI_CLUSTER_LABEL,
   type CnpgCluster,
   type CnpgDatabase,
+  type CnpgManagedRole,
   type StrimziKafka,
   type StrimziKafkaNodePool,
   type StrimziKafkaTopic,
@@ -174,7 +175,7 @@ function roleSecretName(service: ServiceSpec): string {
 }
 
 /** Cluster, one Database and one role Secret per service that declares a database. */
-export function cnpgObjects(config: PlatformConfig, catalog: Catalog, passwords: Record<string, pulumi.Input<string>>): KubeObject[] {
+export function cnpgObjects(config: PlatformConfig, catalog: Catalog, passwords: Record<string, pulumi.Input<string>>, exporterPassword?: pulumi.Input<string>): KubeObject[] {
   const ns = PLATFORM_NAMESPACES.data;
   const services = postgresServices(catalog);
   const cluster: CnpgCluster = {
@@ -198,7 +199,8 @@ export function cnpgObjects(config: PlatformConfig, catalog: Catalog, passwords:
         },
       },
       managed: {
-        roles: services.map((s) => ({
+        roles: [
+          ...services.map((s): CnpgManagedRole => ({
           name: postgresRoleName(s),
           ensure: "present",
           login: true,
@@ -208,7 +210,12 @@ export function cnpgObjects(config: PlatformConfig, catalog: Catalog, passwords:
           connectionLimit: (s.datastores.postgres?.poolSize ?? 10) * 2,
           passwordSecret: { name: roleSecretName(s) },
           comment: `role of service ${s.name}`,
-        })),
+          })),
+          // The metrics exporter: statistics views only (pg_monitor), no database of its own.
+          ...(exporterPassword === undefined
+            ? []
+            : [{ name: POSTGRES_EXPORTER_ROLE, ensure: "present", login: true, superuser: false, createdb: false, createrole: false, connectionLimit: 3, passwordSecret: { name: POSTGRES_EXPORTER_SECRET }, inRoles: ["pg_monitor"], comment: "metrics exporter" } satisfies CnpgManagedRole]),
+        ],
       },
     },
   };
@@ -239,8 +246,22 @@ export function cnpgObjects(config: PlatformConfig, catalog: Catalog, passwords:
       stringData: { username: postgresRoleName(s), password },
     });
   }
+  if (exporterPassword !== undefined) {
+    objects.push({
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name: POSTGRES_EXPORTER_SECRET, namespace: ns, labels: { ...labels("postgres"), "cnpg.io/reload": "true" } },
+      type: "kubernetes.io/basic-auth",
+      stringData: { username: POSTGRES_EXPORTER_ROLE, password: exporterPassword },
+    });
+  }
   return objects;
 }
+
+/** basic-auth Secret (data namespace) CloudNativePG reads the exporter role's password from. */
+export const POSTGRES_EXPORTER_SECRET = "pg-metrics-exporter-role";
+/** Kept here (not in exporter-access.ts) so the local builders import nothing of it. */
+export const POSTGRES_EXPORTER_ROLE = "tm_metrics_exporter";
 
 // ---- Redis (official image) ----------------------------------------------------------------
 
@@ -249,6 +270,8 @@ export interface RedisAclUser {
   /** Key pattern the user may touch, e.g. `auth:session*`. */
   keyPattern: string;
   password: string;
+  /** ACL rules replacing the key-pattern data rules (the metrics exporter: stats commands, no keys). */
+  rules?: string;
 }
 
 /** Redis user name of a service. */
@@ -279,7 +302,7 @@ export function redisAclFile(users: RedisAclUser[]): string {
   if (!users.some((u) => u.name === "default")) throw new Error("redis ACL: the default user must be defined (and scoped)");
   const lines = [...users]
     .sort((a, b) => a.name.localeCompare(b.name))
-    .map((u) => `user ${u.name} reset on >${u.password} ${redisAccessRules(u.keyPattern)}`);
+    .map((u) => `user ${u.name} reset on >${u.password} ${u.rules ?? redisAccessRules(u.keyPattern)}`);
   return lines.join("\n") + "\n";
 }
 

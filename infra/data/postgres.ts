@@ -17,6 +17,7 @@ import type { AwsFoundation } from "../aws";
 import { awsPrefix, LONG_TIMEOUTS } from "../aws/spec";
 import type { PostgresEndpoint } from "./connections";
 import { cnpgObjects, postgresHost, postgresRoleName, postgresServices } from "./local";
+import { POSTGRES_EXPORTER_ROLE, postgresExporterSql } from "./exporter-access";
 import { serviceDatabasesSql } from "./sql";
 
 export interface RelationalDatabaseArgs extends PlatformContext {
@@ -43,6 +44,10 @@ export class RelationalDatabase extends pulumi.ComponentResource {
   readonly endpoint: PostgresEndpoint;
   /** Per service that declares a database: its role and password (secret). */
   readonly credentials: Record<string, { user: string; password: pulumi.Output<string> }>;
+  /** The metrics exporter's role (`pg_monitor` only; password secret). */
+  readonly exporter: { user: string; password: pulumi.Output<string> };
+  /** The instance itself (never the proxy: per-instance statistics); TLS always. */
+  readonly exporterEndpoint: { host: pulumi.Input<string>; port: number; sslMode: "require" | "verify-full" };
 
   constructor(name: string, args: RelationalDatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
     super("trademaster:data:RelationalDatabase", name, {}, opts);
@@ -54,13 +59,15 @@ export class RelationalDatabase extends pulumi.ComponentResource {
       this.credentials[s.name] = { user: postgresRoleName(s), password: new random.RandomPassword(`${name}-${s.name}`, { length: 32, special: false }, child).result };
     }
     const passwords = Object.fromEntries(Object.entries(this.credentials).map(([svc, c]) => [svc, c.password]));
+    this.exporter = { user: POSTGRES_EXPORTER_ROLE, password: new random.RandomPassword(`${name}-metrics-exporter`, { length: 32, special: false }, child).result };
 
     if (!args.foundation) {
       const operator = pinnedChart("cnpg", { chart: "cloudnative-pg", stack: config.stack }, withNamespaceDependency(PLATFORM_NAMESPACES.operators, { parent: this }));
-      for (const o of cnpgObjects(config, catalog, passwords)) {
+      for (const o of cnpgObjects(config, catalog, passwords, this.exporter.password)) {
         declareKubeObject(o, { parent: this, ...(o.kind === "Secret" ? {} : { dependsOn: [operator] }) });
       }
       this.endpoint = { host: postgresHost, port: POSTGRES_PORT, sslMode: "require" };
+      this.exporterEndpoint = this.endpoint;
       this.registerOutputs({ host: postgresHost });
       return;
     }
@@ -179,7 +186,7 @@ export class RelationalDatabase extends pulumi.ComponentResource {
 
     // Roles and databases per service, created in-cluster (RDS is reachable only from the nodes).
     const sql = pulumi.secret(
-      pulumi.all(services.map((s) => this.credentials[s.name].password)).apply((pws) =>
+      pulumi.all([this.exporter.password, ...services.map((s) => this.credentials[s.name].password)]).apply(([exporterPw, ...pws]) =>
         serviceDatabasesSql(
           services.map((s, i) => ({
             role: this.credentials[s.name].user,
@@ -187,7 +194,7 @@ export class RelationalDatabase extends pulumi.ComponentResource {
             password: pws[i],
             connectionLimit: (s.datastores.postgres?.poolSize ?? 10) * 2,
           })),
-        ),
+        ) + postgresExporterSql(exporterPw),
       ),
     );
     const ns = PLATFORM_NAMESPACES.data;
@@ -208,7 +215,7 @@ export class RelationalDatabase extends pulumi.ComponentResource {
         backoffLimit: 6,
         template: {
           // Listing the roles re-runs the Job (a new template) when a service is added.
-          metadata: { labels, annotations: { "trademaster.io/roles": services.map((s) => this.credentials[s.name].user).join(",") } },
+          metadata: { labels, annotations: { "trademaster.io/roles": [...services.map((s) => this.credentials[s.name].user), POSTGRES_EXPORTER_ROLE].join(",") } },
           spec: {
             restartPolicy: "OnFailure",
             automountServiceAccountToken: false,
@@ -240,6 +247,8 @@ export class RelationalDatabase extends pulumi.ComponentResource {
     declareKubeObject(job, { parent: this, dependsOn: [...Object.values(secretRes), instance], deleteBeforeReplace: true });
 
     this.endpoint = { host, port: POSTGRES_PORT, sslMode: "verify-full" };
+    // RDS's certificate chains to the RDS CA, not a public one: TLS required, CA bundle not shipped.
+    this.exporterEndpoint = { host: instance.address, port: POSTGRES_PORT, sslMode: "require" };
     this.registerOutputs({ host, instance: instance.identifier });
   }
 }

@@ -13,6 +13,7 @@ import { declareKubeObjects } from "../kube/object";
 import type { AwsFoundation } from "../aws";
 import { awsPrefix, LONG_TIMEOUTS } from "../aws/spec";
 import type { RedisServiceEndpoint } from "./connections";
+import { REDIS_EXPORTER_RULES, REDIS_EXPORTER_USER } from "./exporter-access";
 import { GATEWAY_REDIS_USER, REDIS_PORT, redisAccessRules, redisAclFile, redisHost, redisObjects, redisServices, redisUserName } from "./local";
 
 export interface CacheArgs extends PlatformContext {
@@ -25,6 +26,8 @@ export class Cache extends pulumi.ComponentResource {
   readonly credentials: Record<string, { user: string; password: pulumi.Output<string> }>;
   /** The gateway's rate limiter (Redis `default` user, `ratelimit:*` keys only). */
   readonly gateway: RedisEndpoint;
+  /** The metrics exporter (stats commands only, no key access; password secret). */
+  readonly exporter: { user: string; password: pulumi.Output<string> };
 
   constructor(name: string, args: CacheArgs, opts?: pulumi.ComponentResourceOptions) {
     super("trademaster:data:Cache", name, {}, opts);
@@ -35,15 +38,17 @@ export class Cache extends pulumi.ComponentResource {
     this.credentials = {};
     for (const s of services) this.credentials[s.name] = { user: redisUserName(s), password: password(redisUserName(s)) };
     const gatewayPassword = password("gateway");
+    this.exporter = { user: REDIS_EXPORTER_USER, password: password(REDIS_EXPORTER_USER) };
     const keyPattern = (svc: string) => `${services.find((s) => s.name === svc)!.datastores.redis!.keyPrefix}*`;
 
     if (!args.foundation) {
-      const users = [
+      const users: Array<{ name: string; keyPattern: string; password: pulumi.Output<string>; rules?: string }> = [
         ...services.map((s) => ({ name: this.credentials[s.name].user, keyPattern: keyPattern(s.name), password: this.credentials[s.name].password })),
         { name: GATEWAY_REDIS_USER.name, keyPattern: GATEWAY_REDIS_USER.keyPattern, password: gatewayPassword },
+        { name: REDIS_EXPORTER_USER, keyPattern: "", password: this.exporter.password, rules: REDIS_EXPORTER_RULES },
       ];
       const aclFile = pulumi.secret(
-        pulumi.all(users.map((u) => u.password)).apply((pws) => redisAclFile(users.map((u, i) => ({ name: u.name, keyPattern: u.keyPattern, password: pws[i] })))),
+        pulumi.all(users.map((u) => u.password)).apply((pws) => redisAclFile(users.map((u, i) => ({ name: u.name, keyPattern: u.keyPattern, password: pws[i], rules: u.rules })))),
       );
       declareKubeObjects(redisObjects(aclFile), child);
       this.endpoint = { host: redisHost, port: REDIS_PORT, tls: false };
@@ -69,6 +74,11 @@ export class Cache extends pulumi.ComponentResource {
             { userId: `${prefix}-${s.name}`, userName: redisUserName(s), engine: "redis", accessString: `on ${redisAccessRules(keyPattern(s.name))}`, passwords: [this.credentials[s.name].password] },
             child,
           ),
+      ),
+      new aws.elasticache.User(
+        `${name}-user-${REDIS_EXPORTER_USER}`,
+        { userId: `${prefix}-metrics-exporter`, userName: REDIS_EXPORTER_USER, engine: "redis", accessString: `on ${REDIS_EXPORTER_RULES}`, passwords: [this.exporter.password] },
+        child,
       ),
     ];
     const userGroup = new aws.elasticache.UserGroup(`${name}-users`, { userGroupId: `${prefix}-redis`, engine: "redis", userIds: users.map((u) => u.userId) }, child);

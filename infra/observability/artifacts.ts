@@ -1,7 +1,8 @@
 /**
  * Plain files the offline plan writes beside plan.json (`out/<stack>/...`), so promtool and
  * amtool can check exactly what the cluster gets. Pure.
- * - prometheus/market-clock.rules.yaml and prometheus/<service>-<sli>.rules.yaml (one group each);
+ * - prometheus/market-clock.rules.yaml and prometheus/<service>-<sli>.rules.yaml (one group each),
+ *   prometheus/platform-health.rules.yaml (self-alerts);
  * - alertmanager/alertmanager.yaml with placeholders instead of the PagerDuty key and Slack URL;
  * - promtool/*.test.yaml unit tests generated from the catalog.
  */
@@ -9,6 +10,7 @@ import * as yaml from "js-yaml";
 import type { PlatformContext } from "../contracts";
 import { alertmanagerYaml, PLACEHOLDERS } from "./alertmanager";
 import { MARKET_CLOCK_FILE, promtoolTestFiles, sliRuleFileName } from "./promtool-tests";
+import { PLATFORM_HEALTH_RULE_FILE, platformHealthRuleFile, platformHealthTestFile } from "./self-alerts";
 import { baseWindow, marketClockGroup, ruleOptions, serviceRuleGroups, sliDefinitions, type RuleFile } from "./slo";
 
 /** Prometheus rule files by file name (under prometheus/). */
@@ -21,6 +23,7 @@ export function prometheusRuleFiles(ctx: PlatformContext): Record<string, RuleFi
       files[sliRuleFileName(slis[i])] = { groups: [group] };
     });
   }
+  files[PLATFORM_HEALTH_RULE_FILE] = platformHealthRuleFile(ctx.catalog, ctx.config);
   return files;
 }
 
@@ -39,5 +42,6 @@ export function observabilityArtifacts(ctx: PlatformContext): Record<string, str
   for (const [name, file] of Object.entries(prometheusRuleFiles(ctx))) out[`prometheus/${name}`] = dump(file);
   out["alertmanager/alertmanager.yaml"] = placeholderAlertmanagerYaml(ctx);
   for (const [name, text] of Object.entries(promtoolTestFiles(ctx.catalog, ruleOptions(ctx.config)))) out[`promtool/${name}`] = text;
+  out["promtool/platform-health.test.yaml"] = platformHealthTestFile(ctx.catalog, ctx.config);
   return out;
 }

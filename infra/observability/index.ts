@@ -1,6 +1,7 @@
 /**
- * Observability: kube-prometheus-stack with selectors, ServiceMonitors/PodMonitor, SLO rules,
- * Alertmanager (secrets in a Secret only), dashboards, exporters, tracing (OTel Collector with
+ * Observability: kube-prometheus-stack with selectors, PodMonitors on Istio's merged metrics, SLO
+ * and platform self-alert rules,
+ * Alertmanager (secrets in a Secret only), dashboards, exporters with their targets, tracing (OTel Collector with
  * tail sampling + Jaeger v2) and logs (ECK + Fluent Bit, when observability.logging.enabled).
  *
  * Secure defaults: receivers' PagerDuty key and Slack URL only ever inside a Kubernetes Secret
@@ -11,13 +12,21 @@ import { PLATFORM_NAMESPACES } from "../cluster/namespaces";
 import type { PlatformContext } from "../contracts";
 import { pinnedChart } from "../charts/pinned";
 import { declareKubeObject, declareKubeObjects, standardLabels } from "../kube/object";
+import type { ExporterTargets } from "../data/exporter-access";
 import { alertmanagerYaml } from "./alertmanager";
+import { exporterCharts, exporterSecrets } from "./exporters";
 import { dashboardConfigMaps } from "./dashboards";
 import { ES_URL, fluentBitValues, loggingObjects } from "./logging";
 import { MONITORING_SELECTOR, monitoringObjects } from "./monitors";
 import { collectorValues, jaegerValues } from "./tracing";
 
-export type ObservabilityArgs = PlatformContext;
+export interface ObservabilityArgs extends PlatformContext {
+  /**
+   * Endpoints and least-privilege credentials of the exporters' stores (from DataStores).
+   * Without them no exporter is installed (an exporter without a target only fails).
+   */
+  exporterTargets?: ExporterTargets;
+}
 
 /** Secret holding the full Alertmanager config (referenced by alertmanagerSpec.configSecret). */
 export const ALERTMANAGER_CONFIG_SECRET = "alertmanager-trademaster";
@@ -69,19 +78,32 @@ export class Observability extends pulumi.ComponentResource {
     const afterCrds = { ...child, dependsOn: [kps] };
     declareKubeObjects([...monitoringObjects(catalog, config), ...dashboardConfigMaps(catalog, config)], afterCrds);
 
-    const exporters = ["prometheus-kafka-exporter", "prometheus-redis-exporter", "prometheus-postgres-exporter"];
-    if (config.observability.logging.enabled) exporters.push("prometheus-elasticsearch-exporter");
-    for (const e of exporters) pinnedChart(e, { chart: e, stack, values: { serviceMonitor: { enabled: true, labels: { ...MONITORING_SELECTOR } } } }, afterCrds);
-
     let esUrl: string | undefined;
+    let logStore: pulumi.Resource[] = [];
     if (config.observability.logging.enabled) {
       const eck = pinnedChart("eck-operator", { chart: "eck-operator", stack }, child);
       // The log store holds the audit trail: protected from deletion with the data in prod.
-      for (const o of loggingObjects(config)) {
-        declareKubeObject(o, { ...child, dependsOn: [eck], protect: config.protectData && o.kind === "Elasticsearch" });
+      const objs = loggingObjects(config);
+      const declared = new Map<string, pulumi.Resource>();
+      for (const o of objs.filter((x) => x.kind !== "Job")) {
+        declared.set(o.kind, declareKubeObject(o, { ...child, dependsOn: [eck], protect: config.protectData && o.kind === "Elasticsearch" }));
       }
+      // The ILM Job needs the cluster (its CA and elastic user) and its ConfigMap; a Job's
+      // template is immutable, so a new policy replaces it.
+      for (const job of objs.filter((x) => x.kind === "Job")) {
+        declareKubeObject(job, { ...child, dependsOn: [...declared.values()], deleteBeforeReplace: true });
+      }
+      logStore = [...declared.values()];
       pinnedChart("fluent-bit", { chart: "fluent-bit", stack, values: fluentBitValues() }, { ...child, dependsOn: [eck] });
       esUrl = ES_URL;
+    }
+
+    if (args.exporterTargets) {
+      const secrets = Object.values(declareKubeObjects(exporterSecrets(args.exporterTargets), child));
+      for (const e of exporterCharts(args.exporterTargets, config)) {
+        const deps = [kps, ...secrets, ...(e.kind === "elasticsearch" ? logStore : [])];
+        pinnedChart(e.chart, { chart: e.chart, stack, namespace: e.namespace, values: e.values }, { ...child, dependsOn: deps });
+      }
     }
     const jaeger = pinnedChart("jaeger", { chart: "jaeger", stack, values: jaegerValues(config, esUrl) }, child);
     pinnedChart("opentelemetry-collector", { chart: "opentelemetry-collector", stack, values: collectorValues(config) }, { ...child, dependsOn: [jaeger] });

@@ -36,7 +36,7 @@ describe("local stack: in-cluster stores", () => {
   it("declares one KafkaTopic per topic and one KafkaUser per Kafka client", async () => {
     const plan = await planFor("local");
     expect(kubeOfKind(plan, "KafkaTopic")).toHaveLength(catalog.topics.length + 5);
-    expect(kubeOfKind(plan, "KafkaUser").map((u) => u.inputs.metadata.name).sort()).toEqual(catalog.services.map((s) => `svc-${s.name}`).sort());
+    expect(kubeOfKind(plan, "KafkaUser").map((u) => u.inputs.metadata.name).sort()).toEqual([...catalog.services.map((s) => `svc-${s.name}`), "tm-kafka-exporter"].sort());
     expect(kubeOfKind(plan, "Kafka")).toHaveLength(1);
     expect(kubeOfKind(plan, "KafkaNodePool")).toHaveLength(1);
   });
@@ -89,7 +89,7 @@ describe("managed stores on AWS", () => {
   it("prod: SCRAM secrets are AmazonMSK_* and encrypted with a customer-managed key", async () => {
     const plan = await planFor("prod");
     const scram = ofType(plan, "aws:secretsmanager/secret:Secret").filter((s) => String(s.inputs.name).startsWith("AmazonMSK_"));
-    expect(scram.map((s) => s.inputs.name).sort()).toEqual(["AmazonMSK_tm-prod_tm-admin", ...catalog.services.map((s) => `AmazonMSK_tm-prod_svc-${s.name}`)].sort());
+    expect(scram.map((s) => s.inputs.name).sort()).toEqual(["AmazonMSK_tm-prod_tm-admin", "AmazonMSK_tm-prod_tm-kafka-exporter", ...catalog.services.map((s) => `AmazonMSK_tm-prod_svc-${s.name}`)].sort());
     for (const s of scram) expect(s.inputs.kmsKeyId).toBeDefined();
   });
 
@@ -126,7 +126,7 @@ describe("managed stores on AWS", () => {
       expect(rg.inputs.kmsKeyId).toBeDefined();
       expect(rg.inputs.userGroupIds).toHaveLength(1);
       const users = ofType(plan, "aws:elasticache/user:User");
-      expect(users.map((u) => u.inputs.userName).sort()).toEqual(["default", ...catalog.services.filter((s) => s.datastores.redis).map((s) => `svc-${s.name}`)].sort());
+      expect(users.map((u) => u.inputs.userName).sort()).toEqual(["default", "tm-redis-exporter", ...catalog.services.filter((s) => s.datastores.redis).map((s) => `svc-${s.name}`)].sort());
       for (const u of users) expect(u.inputs.passwords).toBe("[secret]");
       expect(users.find((u) => u.inputs.userName === "default")!.inputs.accessString).toMatch(/^on ~ratelimit:\* /);
     }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { dashboardConfigMaps } from "../../infra/observability/dashboards";
 import { loggingObjects, ilmPolicies } from "../../infra/observability/logging";
-import { MONITORING_SELECTOR, monitoringObjects } from "../../infra/observability/monitors";
+import { mergedMetricsRelabelings, MONITORING_SELECTOR, monitoringObjects } from "../../infra/observability/monitors";
 import { collectorValues } from "../../infra/observability/tracing";
 import { kubePrometheusStackValues } from "../../infra/observability";
 import { contextFor, STACKS } from "./helpers";
@@ -9,22 +9,53 @@ import { contextFor, STACKS } from "./helpers";
 describe("observability objects", () => {
   for (const stack of STACKS) {
     const ctx = contextFor(stack);
-    it(`${stack}: ServiceMonitors, PodMonitor and PrometheusRules validate against the operator schemas`, async () => {
-      const { ServiceMonitor, PodMonitor, PrometheusRule } = await import("@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1");
+    it(`${stack}: PodMonitors and PrometheusRules validate against the operator schemas`, async () => {
+      const { PodMonitor, PrometheusRule } = await import("@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1");
       const objs = monitoringObjects(ctx.catalog, ctx.config);
-      const ctors: Record<string, new (o: never) => { validate(): void }> = { ServiceMonitor, PodMonitor, PrometheusRule } as never;
+      const ctors: Record<string, new (o: never) => { validate(): void }> = { PodMonitor, PrometheusRule } as never;
       for (const o of objs) {
         expect(o.metadata.labels).toMatchObject(MONITORING_SELECTOR);
         expect(() => new ctors[o.kind](o as never).validate()).not.toThrow();
       }
-      const monitors = objs.filter((o) => o.kind === "ServiceMonitor");
-      expect(monitors.map((m) => m.metadata.name).sort()).toEqual(ctx.catalog.services.map((s) => s.name).sort());
-      for (const m of monitors) {
-        const ep = (m.spec as { endpoints: Array<{ port: string; path: string }> }).endpoints[0];
-        expect(ep.port).toBe("http-metrics");
-        const svc = ctx.catalog.services.find((s) => s.name === m.metadata.name);
-        expect(ep.path).toBe(svc?.runtime === "jvm" ? "/actuator/prometheus" : "/metrics");
+      // No ServiceMonitor on the services' metrics port: STRICT mTLS would refuse the scrape.
+      expect(objs.filter((o) => o.kind === "ServiceMonitor")).toEqual([]);
+    });
+    it(`${stack}: every service and the gateway sidecars are scraped once, on Istio's merged endpoint :15020`, () => {
+      type Ep = { port: string; path: string; relabelings: Array<{ sourceLabels?: string[]; regex?: string; replacement?: string; targetLabel: string }> };
+      type Pm = { metadata: { name: string }; spec: { namespaceSelector: { matchNames: string[] }; selector: { matchLabels?: Record<string, string> }; jobLabel?: string; podMetricsEndpoints: Ep[] } };
+      const monitors = monitoringObjects(ctx.catalog, ctx.config).filter((o) => o.kind === "PodMonitor") as unknown as Pm[];
+      expect(monitors.map((m) => m.metadata.name).sort()).toEqual([...ctx.catalog.services.map((s) => s.name), "gateway-sidecars"].sort());
+      for (const s of ctx.catalog.services) {
+        const m = monitors.find((x) => x.metadata.name === s.name)!;
+        expect(m.spec.namespaceSelector.matchNames).toEqual([s.namespace]);
+        expect(m.spec.selector.matchLabels).toEqual({ app: s.name });
+        expect(m.spec.jobLabel).toBe("app");
       }
+      // Service namespaces and the gateway's are disjoint: no pod is scraped by two monitors.
+      const gw = monitors.find((m) => m.metadata.name === "gateway-sidecars")!;
+      expect(gw.spec.namespaceSelector.matchNames.filter((n) => ctx.catalog.services.some((s) => s.namespace === n))).toEqual([]);
+      for (const m of monitors) {
+        expect(m.spec.podMetricsEndpoints).toHaveLength(1);
+        const ep = m.spec.podMetricsEndpoints[0];
+        expect(ep.path).toBe("/stats/prometheus");
+        const address = ep.relabelings.filter((r) => r.targetLabel === "__address__");
+        expect(address.map((r) => r.replacement)).toEqual(["[$1]:15020", "$1:15020"]);
+        // The labels business-metric and delivery-latency queries select by.
+        expect(ep.relabelings.find((r) => r.targetLabel === "service")?.sourceLabels).toEqual(["__meta_kubernetes_pod_label_app"]);
+      }
+    });
+    it(`${stack}: the address rewrite yields pod-ip:15020 for IPv4 and IPv6 (relabel regexes are anchored)`, () => {
+      const rules = mergedMetricsRelabelings().filter((r) => r.targetLabel === "__address__") as Array<{ regex: string; replacement: string }>;
+      const apply = (ip: string) => {
+        let address = `${ip}:15090`;
+        for (const r of rules) {
+          const m = new RegExp(`^(?:${r.regex})$`).exec(ip);
+          if (m) address = r.replacement.replace("$1", m[1]);
+        }
+        return address;
+      };
+      expect(apply("10.1.2.3")).toBe("10.1.2.3:15020");
+      expect(apply("fd00::1")).toBe("[fd00::1]:15020");
     });
     it(`${stack}: Prometheus selects exactly the monitoring label`, () => {
       const v = kubePrometheusStackValues(ctx) as { prometheus: { prometheusSpec: Record<string, unknown> } };
