@@ -21,7 +21,7 @@ export function loadPlatformConfig(stack: string, raw: Record<string, unknown>):
   const decoded: Record<string, unknown> = {};
   const issues: Issue[] = [];
   for (const [key, value] of Object.entries(raw)) {
-    decoded[key] = decodeValue(value, `config.${CONFIG_NAMESPACE}:${key}`, issues);
+    decoded[key] = decodeValue(value, `config.${CONFIG_NAMESPACE}:${key}`, issues, STRUCTURED_KEYS.has(key));
   }
   if (issues.length) throw new ValidationError(file, issues);
   const parsed = parseDocument(file, platformConfigCheck, decoded, `config.${CONFIG_NAMESPACE}`);
@@ -35,12 +35,15 @@ export function loadPlatformConfig(stack: string, raw: Record<string, unknown>):
   } as PlatformConfig;
 }
 
-function decodeValue(value: unknown, path: string, issues: Issue[]): unknown {
+/** Keys holding objects: the engine passes them JSON-encoded. Other strings are taken as they are. */
+const STRUCTURED_KEYS = new Set(["aws", "kubernetes", "kafka", "redis", "postgres", "gateway", "mesh", "observability"]);
+
+function decodeValue(value: unknown, path: string, issues: Issue[], structured: boolean): unknown {
   if (typeof value !== "string") return value;
   const t = value.trim();
-  if (t === "true" || t === "false") return t === "true";
-  if (/^-?\d+(\.\d+)?$/.test(t)) return Number(t);
-  if (t.startsWith("{") || t.startsWith("[")) {
+  // Top-level scalars are strings except the boolean flags; never reinterpret a secret's text.
+  if (!structured) return t === "true" || t === "false" ? t === "true" : value;
+  {
     try {
       return JSON.parse(t);
     } catch (e) {

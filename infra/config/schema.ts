@@ -231,6 +231,12 @@ export function crossFieldIssues(c: Parsed): Issue[] {
     if (!c.gateway.certificateArn) add("gateway.certificateArn", `an ACM certificate for TLS in ${env}`, "nothing (missing)");
     if (c.postgres.backupRetentionDays < 7) add("postgres.backupRetentionDays", `7 or more in ${env}`, `${c.postgres.backupRetentionDays}`);
   }
+  if (onAws) {
+    // Alerts that reach no one are an outage nobody sees.
+    for (const key of SECRET_KEYS) {
+      if (!c[key]) add(key, `a secret set with \`pulumi config set --secret trademaster:${key} ...\` in ${env}`, "nothing (missing)");
+    }
+  }
   if (env === "prod") {
     if (!c.redis.multiAzFailover) add("redis.multiAzFailover", "true in prod", "false");
     if (c.redis.replicasPerShard < 1) add("redis.replicasPerShard", "1 or more in prod (failover needs a replica)", `${c.redis.replicasPerShard}`);

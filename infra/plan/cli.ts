@@ -135,6 +135,7 @@ export async function main(argv: string[]): Promise<number> {
     console.log(`Offline plan of stack "${opts.stack}" (Pulumi test runtime, preview semantics: no CLI, credentials or cluster)\n`);
     console.log(opts.summary ? renderTree(plan, { maxDepth: 1 }) : renderTree(plan));
     console.log(`\n${kubeObjects(plan).length} Kubernetes objects validated against their schemas.`);
+    for (const note of plan.notes) console.log(`note: ${note}`);
     console.log(`Wrote ${files} files to ${opts.out}/ in ${ms} ms.`);
   }
   if (!opts.diff) return 0;

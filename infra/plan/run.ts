@@ -8,7 +8,8 @@ import * as path from "node:path";
 import * as yaml from "js-yaml";
 import * as pulumi from "@pulumi/pulumi";
 import { isPlainObject, ValidationError } from "../validation/schema";
-import { loadPlatformConfig, namespacedConfig, stackFile } from "../config/load";
+import { CONFIG_NAMESPACE, loadPlatformConfig, namespacedConfig, stackFile } from "../config/load";
+import { SECRET_KEYS } from "../config/schema";
 import { loadCatalog } from "../catalog/load";
 import { program } from "../program";
 import { recordRegistrations, settle, type RecordedResource } from "./recorder";
@@ -37,6 +38,8 @@ export interface StackConfigFile {
   config: Record<string, string>;
   /** Keys whose value is `secure:` in the file (masked in the plan). */
   secretKeys: string[];
+  /** Required secrets not in the file, stood in for by a masked value (see assumeUnsetSecrets). */
+  notes: string[];
 }
 
 /** Reads `stacks/Pulumi.<stack>.yaml` into the flat config map the engine would pass. */
@@ -70,7 +73,28 @@ export function readStackFile(stack: string, stacksDir = path.join(REPO_ROOT, "s
       config[key] = typeof value === "string" ? value : JSON.stringify(value);
     }
   }
-  return { config, secretKeys };
+  const stackConfig = { config, secretKeys, notes: [] as string[] };
+  stackConfig.notes = assumeUnsetSecrets(stack, stackConfig);
+  return stackConfig;
+}
+
+/**
+ * Secrets are set with `pulumi config set --secret` and live encrypted in the stack file; a
+ * fresh clone may not have them. On AWS environments the plan stands in a masked value for a
+ * required secret that is unset, and says so; `pulumi up` still refuses to run without it.
+ */
+export function assumeUnsetSecrets(stack: string, stackConfig: Omit<StackConfigFile, "notes">): string[] {
+  const env = stackConfig.config[`${CONFIG_NAMESPACE}:environment`];
+  if (env === undefined || env === "local") return [];
+  const notes: string[] = [];
+  for (const key of SECRET_KEYS) {
+    const full = `${CONFIG_NAMESPACE}:${key}`;
+    if (full in stackConfig.config) continue;
+    stackConfig.config[full] = SECRET;
+    stackConfig.secretKeys.push(full);
+    notes.push(`${full} is not set in ${stackFile(stack)}: planned as ${SECRET}; pulumi up needs \`pulumi config set --secret ${full} ...\``);
+  }
+  return notes;
 }
 
 let running = false;
@@ -127,7 +151,7 @@ export async function runPlan(opts: RunPlanOptions): Promise<Plan> {
       process.off("unhandledRejection", onRejection);
     }
     if (programError) throw programError;
-    return toPlan(opts.stack, config.environment, recorded);
+    return { ...toPlan(opts.stack, config.environment, recorded), notes: stackConfig.notes };
   } finally {
     running = false;
   }
@@ -168,6 +192,7 @@ export function toPlan(stack: string, environment: string, recorded: RecordedRes
     environment,
     offline: true,
     resources,
+    notes: [],
     summary: { total: resources.length, byType: Object.fromEntries(Object.entries(byType).sort(([a], [b]) => a.localeCompare(b))) },
   };
 }

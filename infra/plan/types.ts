@@ -42,5 +42,7 @@ export interface Plan {
   /** Always true: the plan is evaluated with the Pulumi test runtime, not by the engine. */
   offline: true;
   resources: PlanResource[];
+  /** What the plan assumed that `pulumi up` will not (e.g. a required secret not yet set). */
+  notes: string[];
   summary: { total: number; byType: Record<string, number> };
 }

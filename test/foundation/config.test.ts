@@ -104,8 +104,22 @@ describe("stack config", () => {
     doc.config["trademaster:pagerdutyRoutingKey"] = { secure: "v1:abc" };
     fs.writeFileSync(path.join(dir, "Pulumi.prod.yaml"), yaml.dump(doc));
     const f = readStackFile("prod", dir);
-    expect(f.secretKeys).toEqual(["trademaster:pagerdutyRoutingKey"]);
     expect(f.config["trademaster:pagerdutyRoutingKey"]).toBe("[secret]");
+    expect(f.secretKeys).toContain("trademaster:pagerdutyRoutingKey");
+    // The other required secret is not in the file: stood in for, and said so.
+    expect(f.secretKeys).toContain("trademaster:slackWebhookUrl");
+    expect(f.notes).toHaveLength(1);
+    expect(f.notes[0]).toContain("trademaster:slackWebhookUrl is not set in stacks/Pulumi.prod.yaml");
+  });
+
+  it("requires the alert receivers' secrets on AWS environments, not on local", () => {
+    const raw = { ...stackConfig("prod") };
+    delete raw.pagerdutyRoutingKey;
+    const e = errorOf(() => loadPlatformConfig("prod", raw));
+    expect(e.issues.map((i) => i.path)).toEqual(["config.trademaster:pagerdutyRoutingKey"]);
+    expect(e.issues[0].expected).toContain("pulumi config set --secret");
+    expect(readStackFile("local").notes).toEqual([]);
+    expect(() => loadPlatformConfig("local", stackConfig("local"))).not.toThrow();
   });
 
   it("names a missing stack file and the known stacks", () => {
