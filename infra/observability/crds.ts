@@ -49,6 +49,7 @@ const elasticsearchCheck = obj({
       { minItems: 1 },
     ),
     secureSettings: optional(list(obj({ secretName: name }))),
+    volumeClaimDeletePolicy: optional(str({ oneOf: ["DeleteOnScaledownAndClusterDeletion", "DeleteOnScaledownOnly"] })),
   }),
 });
 

@@ -159,6 +159,8 @@ export function loggingObjects(config: PlatformConfig): KubeObject[] {
         version: ELASTIC_VERSION,
         // TLS stays on (ECK default self-signed CA); never disabled.
         http: { tls: { selfSignedCertificate: { disabled: false } } },
+        // Deleting the cluster object keeps the data volumes (audit logs); ECK's default deletes them.
+        volumeClaimDeletePolicy: "DeleteOnScaledownOnly",
         nodeSets: [
           {
             name: "default",

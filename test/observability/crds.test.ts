@@ -27,6 +27,13 @@ describe("ECK validators", () => {
     expect(validate(kb).map((i) => i.path)).toEqual(["spec.http.tls.selfSignedCertificate.disabled"]);
   });
 
+  it("keep the data volumes when the cluster object is deleted", () => {
+    expect(of("Elasticsearch").spec.volumeClaimDeletePolicy).toBe("DeleteOnScaledownOnly");
+    const es = of("Elasticsearch");
+    es.spec.volumeClaimDeletePolicy = "Always";
+    expect(validate(es)[0].path).toBe("spec.volumeClaimDeletePolicy");
+  });
+
   it("refuse a floating version", () => {
     const es = of("Elasticsearch");
     es.spec.version = "8";

@@ -53,7 +53,7 @@ describe("market clock against real DST transitions (promtool)", () => {
     expect(tests.filter((t) => (t.exp_samples as Array<{ value: number }>)[0].value === 1).length).toBeGreaterThan(100);
     const out = execFileSync("promtool", ["test", "rules", file], { encoding: "utf8" });
     expect(out).toContain("SUCCESS");
-  }, 120_000);
+  }, 600_000);
 });
 
 for (const stack of STACKS) {
