@@ -170,11 +170,11 @@ export class EventBus extends pulumi.ComponentResource {
       // Deleting a topic deletes its events: protected like any other data.
       new kafka.Topic(`${name}-topic-${t.name}`, { name: t.name, partitions: t.partitions, replicationFactor: t.replicationFactor, config: t.config }, { ...onKafka, protect, dependsOn: [adminAcl] });
     }
-    for (const rule of platformAcls(catalog)) {
+    const allow = (resourceName: string, user: string, rule: { operation: string; resourceType: string; resourceName: string }) =>
       new kafka.Acl(
-        `${name}-acl-${aclKey(rule).replace(/\|/g, "-")}`,
+        resourceName,
         {
-          aclPrincipal: `User:${rule.user}`,
+          aclPrincipal: `User:${user}`,
           aclHost: "*",
           aclOperation: rule.operation,
           aclPermissionType: "Allow",
@@ -184,21 +184,9 @@ export class EventBus extends pulumi.ComponentResource {
         },
         { ...onKafka, dependsOn: [adminAcl] },
       );
-    }
+    for (const rule of platformAcls(catalog)) allow(`${name}-acl-${aclKey(rule).replace(/\|/g, "-")}`, rule.user, rule);
     for (const rule of kafkaExporterAcls()) {
-      new kafka.Acl(
-        `${name}-acl-${KAFKA_EXPORTER_USER}-${rule.resourceType.toLowerCase()}-${rule.operation.toLowerCase()}`,
-        {
-          aclPrincipal: `User:${KAFKA_EXPORTER_USER}`,
-          aclHost: "*",
-          aclOperation: rule.operation,
-          aclPermissionType: "Allow",
-          aclResourceType: rule.resourceType,
-          aclResourceName: rule.resourceName,
-          resourcePatternTypeFilter: "Literal",
-        },
-        { ...onKafka, dependsOn: [adminAcl] },
-      );
+      allow(`${name}-acl-${KAFKA_EXPORTER_USER}-${rule.resourceType.toLowerCase()}-${rule.operation.toLowerCase()}`, KAFKA_EXPORTER_USER, rule);
     }
     this.endpoint = { bootstrapServers: bootstrap, securityProtocol: "SASL_SSL", saslMechanism: "SCRAM-SHA-512" };
     this.registerOutputs({ clusterArn: cluster.arn, bootstrapServers: bootstrap });
