@@ -13,6 +13,8 @@ export interface KafkaEndpoint {
   /** Always SASL over TLS: no plaintext listener exists. */
   securityProtocol: "SASL_SSL";
   saslMechanism: "SCRAM-SHA-512";
+  /** PEM CA that signs the brokers' certificate, when it is not a public one (local). Public data. */
+  caCertificatePem?: pulumi.Input<string>;
 }
 
 export interface PostgresEndpoint {
@@ -57,6 +59,8 @@ export function serviceConnection(service: ServiceSpec, endpoints: DataEndpoints
     config.KAFKA_SECURITY_PROTOCOL = endpoints.kafka.securityProtocol;
     config.KAFKA_SASL_MECHANISM = endpoints.kafka.saslMechanism;
     config.KAFKA_SASL_USERNAME = kafkaUserName(service);
+    // Clients verify the brokers: the CA is public, so it travels in the ConfigMap.
+    if (endpoints.kafka.caCertificatePem !== undefined) config.KAFKA_SSL_CA_PEM = endpoints.kafka.caCertificatePem;
     secrets.KAFKA_SASL_PASSWORD = creds.kafkaPassword;
   }
   const pg = service.datastores.postgres;

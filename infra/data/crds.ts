@@ -44,6 +44,8 @@ export interface StrimziListener {
   type: "internal" | "cluster-ip" | "route" | "loadbalancer" | "nodeport" | "ingress";
   tls: boolean;
   authentication?: { type: "tls" | "scram-sha-512" | "custom" };
+  /** Our own listener certificate (its CA is handed to clients), instead of Strimzi's cluster CA. */
+  configuration?: { brokerCertChainAndKey?: { secretName: string; certificate: string; key: string } };
 }
 
 // The object types are type aliases, not interfaces: an alias is assignable to KubeObject (whose
@@ -195,6 +197,11 @@ const listener = obj({
   type: oneOf(["internal", "cluster-ip", "route", "loadbalancer", "nodeport", "ingress"] as const),
   tls: bool,
   authentication: optional(obj({ type: oneOf(["tls", "scram-sha-512", "custom"] as const) })),
+  configuration: optional(
+    obj({
+      brokerCertChainAndKey: optional(obj({ secretName: str({ minLength: 1 }), certificate: str({ minLength: 1 }), key: str({ minLength: 1 }) })),
+    }),
+  ),
 });
 
 const kafkaCheck = obj({

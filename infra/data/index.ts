@@ -9,7 +9,7 @@ import type { AwsFoundation } from "../aws";
 import { serviceConnection } from "./connections";
 import type { ExporterTargets } from "./exporter-access";
 import { EventBus } from "./kafka";
-import { KAFKA_CLUSTER_NAME } from "./local";
+import { KAFKA_LISTENER_CA_SECRET } from "./local";
 import { RelationalDatabase } from "./postgres";
 import { Cache } from "./redis";
 
@@ -55,8 +55,8 @@ export class DataStores extends pulumi.ComponentResource {
       kafka: {
         bootstrapServers: this.eventBus.endpoint.bootstrapServers,
         ...this.eventBus.exporter,
-        // Strimzi's brokers present its cluster CA; MSK's chain to a public CA.
-        ...(args.foundation ? {} : { caSecret: `${KAFKA_CLUSTER_NAME}-cluster-ca-cert` }),
+        // Local brokers present our listener certificate (its CA in a Secret); MSK's chain to a public CA.
+        ...(args.foundation ? {} : { caSecret: KAFKA_LISTENER_CA_SECRET }),
       },
       redis: { ...this.cache.endpoint, ...this.cache.exporter },
       postgres: { ...this.database.exporterEndpoint, ...this.database.exporter },

@@ -58,6 +58,17 @@ const labels = (component: string) => standardLabels("trademaster-data", compone
 // ---- Kafka (Strimzi) ----------------------------------------------------------------------
 
 /** Kafka cluster and its KRaft node pool. */
+/** Secret (kafka namespace) holding the listener certificate chain and key. */
+export const KAFKA_LISTENER_TLS_SECRET = "kafka-listener-tls";
+/** Secret (kafka namespace) holding the listener's CA certificate, `ca.crt`. */
+export const KAFKA_LISTENER_CA_SECRET = "kafka-listener-ca";
+
+/** DNS names clients reach the TLS listener by: the bootstrap service and every broker pod. */
+export function kafkaListenerDnsNames(): string[] {
+  const ns = PLATFORM_NAMESPACES.kafka;
+  return [`${KAFKA_CLUSTER_NAME}-kafka-bootstrap.${ns}.svc`, `*.${KAFKA_CLUSTER_NAME}-kafka-brokers.${ns}.svc`].flatMap((n) => [n, `${n}.cluster.local`]);
+}
+
 export function strimziKafkaObjects(config: PlatformConfig): [StrimziKafka, StrimziKafkaNodePool] {
   const k = config.kafka;
   const ns = PLATFORM_NAMESPACES.kafka;
@@ -69,7 +80,17 @@ export function strimziKafkaObjects(config: PlatformConfig): [StrimziKafka, Stri
       kafka: {
         version: k.version,
         // One listener only: TLS with SCRAM; no plaintext listener exists.
-        listeners: [{ name: "tls", port: KAFKA_TLS_PORT, type: "internal", tls: true, authentication: { type: "scram-sha-512" } }],
+        // Its certificate is ours (infra/data/kafka.ts), so its CA can be handed to every client.
+        listeners: [
+          {
+            name: "tls",
+            port: KAFKA_TLS_PORT,
+            type: "internal",
+            tls: true,
+            authentication: { type: "scram-sha-512" },
+            configuration: { brokerCertChainAndKey: { secretName: KAFKA_LISTENER_TLS_SECRET, certificate: "tls.crt", key: "tls.key" } },
+          },
+        ],
         authorization: { type: "simple" },
         config: {
           "auto.create.topics.enable": false,

@@ -20,7 +20,16 @@ describe("Strimzi objects (local)", () => {
     expect(pool.spec.roles).toEqual(["controller", "broker"]);
     expect(pool.spec.replicas).toBe(1);
     expect(pool.spec.storage.volumes[0].kraftMetadata).toBe("shared");
-    expect(kafka.spec.kafka.listeners).toEqual([{ name: "tls", port: 9093, type: "internal", tls: true, authentication: { type: "scram-sha-512" } }]);
+    expect(kafka.spec.kafka.listeners).toEqual([
+      {
+        name: "tls",
+        port: 9093,
+        type: "internal",
+        tls: true,
+        authentication: { type: "scram-sha-512" },
+        configuration: { brokerCertChainAndKey: { secretName: "kafka-listener-tls", certificate: "tls.crt", key: "tls.key" } },
+      },
+    ]);
     expect(kafka.spec.kafka.authorization).toEqual({ type: "simple" });
     expect(kafka.spec.kafka.config?.["auto.create.topics.enable"]).toBe(false);
   });

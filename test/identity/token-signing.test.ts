@@ -7,7 +7,7 @@ import { catalogDocument, kubeOfKind, ofType, planFor, STACKS } from "../helpers
 describe.each(STACKS)("token signing (%s)", (stack) => {
   it("generates one RSA key whose private half reaches only the issuing service's Secret", async () => {
     const plan = await planFor(stack);
-    const keys = ofType(plan, "tls:index/privateKey:PrivateKey");
+    const keys = ofType(plan, "tls:index/privateKey:PrivateKey").filter((k) => k.component === "trademaster:identity:TokenSigning");
     expect(keys).toHaveLength(1);
     expect(keys[0].inputs).toMatchObject({ algorithm: "RSA", rsaBits: 3072 });
     const dependents = kubeOfKind(plan, "Secret").filter((s) => s.dependencies.includes(keys[0].urn));

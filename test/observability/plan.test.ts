@@ -33,7 +33,8 @@ describe("observability in the offline plan", () => {
       expect(kafka.sasl.scram).toMatchObject({ enabled: true, mechanism: "scram-sha512", secretName: "kafka-exporter-scram" });
       expect(kafka.tls).toMatchObject({ enabled: true, insecureSkipVerify: false });
       expect(kafka.kafkaServer).toBeDefined();
-      if (stack === "local") expect(kafka.tls.secretName).toBe("trademaster-cluster-ca-cert");
+      // Local brokers present the platform's listener certificate: the exporter trusts its CA.
+      if (stack === "local") expect(kafka.tls.secretName).toBe("kafka-listener-ca");
       expect(values("prometheus-redis-exporter").auth).toMatchObject({ enabled: true, redisUser: "tm-redis-exporter", secret: { name: "redis-exporter-auth", key: "password" } });
       expect(values("prometheus-redis-exporter").redisTlsConfig.enabled).toBe(stack !== "local");
       const pg = values("prometheus-postgres-exporter").config.datasource;
