@@ -17,6 +17,7 @@ import { REDIS_EXPORTER_RULES, REDIS_EXPORTER_USER } from "./exporter-access";
 import { GATEWAY_REDIS_USER, REDIS_PORT, redisAccessRules, redisAclFile, redisHost, redisObjects, redisServices, redisUserName } from "./local";
 
 export interface CacheArgs extends PlatformContext {
+  /** AWS foundation (staging, prod): ElastiCache in its data subnets with its KMS key; absent on local. */
   foundation?: AwsFoundation;
 }
 

@@ -30,6 +30,7 @@ export interface ApiGatewayArgs extends PlatformContext {
 }
 
 export class ApiGateway extends pulumi.ComponentResource {
+  /** Resource names of the gateway's Kubernetes objects (routes, plugins, credentials), sorted. */
   readonly objectNames: string[];
 
   constructor(name: string, args: ApiGatewayArgs, opts?: pulumi.ComponentResourceOptions) {
