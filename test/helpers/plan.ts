@@ -30,14 +30,24 @@ export function ofType(plan: Plan, type: string): PlanResource[] {
   return plan.resources.filter((r) => r.type === type);
 }
 
+export type KubeResource = PlanResource & { inputs: { metadata: { name: string; namespace?: string } } & Record<string, unknown> };
+
+function isKubeObject(r: PlanResource): r is KubeResource {
+  const meta = r.inputs.metadata as { name?: unknown } | undefined;
+  return r.type.startsWith("kubernetes:") && typeof meta?.name === "string";
+}
+
 /** Kubernetes objects of a kind (typed or custom resources). */
-export function kubeOfKind(plan: Plan, kind: string): Array<PlanResource & { inputs: { metadata: { name: string; namespace?: string } } & Record<string, unknown> }> {
-  return plan.resources.filter((r) => r.type.startsWith("kubernetes:") && r.inputs.kind === kind) as never;
+export function kubeOfKind(plan: Plan, kind: string): KubeResource[] {
+  return plan.resources.filter(isKubeObject).filter((r) => r.inputs.kind === kind);
 }
 
 /** The shipped catalog as a plain document, for tests that derive variants of it. */
-export function catalogDocument(): { services: Array<Record<string, unknown>>; topics: Array<Record<string, unknown>> } & Record<string, unknown> {
-  return yaml.load(fs.readFileSync(DEFAULT_CATALOG, "utf8")) as never;
+export type CatalogDocument = { services: Array<Record<string, unknown>>; topics: Array<Record<string, unknown>> } & Record<string, unknown>;
+
+export function catalogDocument(): CatalogDocument {
+  // The shipped catalog is valid (its own tests prove it), so its shape is known.
+  return yaml.load(fs.readFileSync(DEFAULT_CATALOG, "utf8")) as CatalogDocument;
 }
 
 /** Writes a catalog variant to a temp file and returns its path. */
