@@ -12,7 +12,7 @@ export class ClusterBase extends pulumi.ComponentResource {
 
   constructor(name: string, args: ClusterBaseArgs, opts?: pulumi.ComponentResourceOptions) {
     super("trademaster:cluster:ClusterBase", name, {}, opts);
-    const nsObjects = namespaceObjects(args.catalog);
+    const nsObjects = namespaceObjects(args.catalog, args.config.aws?.eks.version);
     const declared = declareKubeObjects(nsObjects, { parent: this });
     this.namespaces = Object.fromEntries(nsObjects.map((o, i) => [o.metadata.name, Object.values(declared)[i]]));
     registerNamespaceResources(this.namespaces);

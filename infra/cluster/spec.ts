@@ -16,7 +16,10 @@ const PRIORITY_VALUE: Record<Criticality, number> = { critical: 1_000_000, stand
  * Pod Security `restricted`. Platform namespaces whose charts need more (node exporters, CNI,
  * log shippers) enforce `baseline` or `privileged` and warn at `restricted`.
  */
-export function namespaceObjects(catalog: Catalog): KubeObject[] {
+export function namespaceObjects(catalog: Catalog, kubernetesVersion?: string): KubeObject[] {
+  // Pinned to the cluster's version where it is known (EKS), so an upgrade never tightens the
+  // policy silently; a laptop cluster's version is unknown, so it follows its own.
+  const policyVersion = kubernetesVersion ? `v${kubernetesVersion}` : "latest";
   const privileged = new Set<string>([PLATFORM_NAMESPACES.istio, PLATFORM_NAMESPACES.monitoring, PLATFORM_NAMESPACES.logging]);
   const meshed = new Set<string>([...serviceNamespaces(catalog), ...MESHED_PLATFORM_NAMESPACES]);
   const names = [...new Set([...Object.values(PLATFORM_NAMESPACES), ...meshed])].sort();
@@ -29,7 +32,7 @@ export function namespaceObjects(catalog: Catalog): KubeObject[] {
         ...standardLabels(name, "namespace"),
         "istio-injection": meshed.has(name) ? "enabled" : "disabled",
         "pod-security.kubernetes.io/enforce": privileged.has(name) ? "privileged" : "restricted",
-        "pod-security.kubernetes.io/enforce-version": "latest",
+        "pod-security.kubernetes.io/enforce-version": policyVersion,
         "pod-security.kubernetes.io/warn": "restricted",
         "pod-security.kubernetes.io/audit": "restricted",
       },

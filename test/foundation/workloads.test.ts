@@ -104,6 +104,8 @@ describe.each(STACKS)("workloads of the %s stack", (stack) => {
     for (const name of new Set(catalog.services.map((s) => s.namespace))) {
       expect(ns.get(name)?.["istio-injection"]).toBe("enabled");
       expect(ns.get(name)?.["pod-security.kubernetes.io/enforce"]).toBe("restricted");
+      // Pinned to the EKS version on AWS stacks; a laptop cluster follows its own.
+      expect(ns.get(name)?.["pod-security.kubernetes.io/enforce-version"]).toMatch(stack === "local" ? /^latest$/ : /^v1\.\d+$/);
     }
   });
 });
