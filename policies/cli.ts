@@ -16,7 +16,8 @@ import type { PolicyPackConfigFile } from "./harness";
 import { ENVIRONMENTS } from "./lib/types";
 import { isEnvironment, packConfigFor } from "./pack";
 import { FORMATS, runPolicies, writeReports, type Format } from "./runner";
-import { loadExportFile, loadPlanFile, type PolicySource } from "./sources";
+import { readPlanFile } from "../infra/plan/read";
+import { loadExportFile, type PolicySource } from "./sources";
 
 export interface CliOptions {
   stack?: string;
@@ -69,7 +70,7 @@ export function parseArgs(argv: string[]): CliOptions {
 
 export async function loadSource(opts: CliOptions): Promise<PolicySource> {
   if (opts.plan) {
-    const plan = loadPlanFile(opts.plan);
+    const plan = readPlanFile(opts.plan);
     return { stack: plan.stack, environment: opts.environment ?? plan.environment, kind: "plan", file: opts.plan, resources: plan.resources };
   }
   if (opts.exportFile) {

@@ -12,12 +12,13 @@ import * as path from "node:path";
 import { loadCatalog } from "../catalog/load";
 import { loadPlatformConfig, namespacedConfig } from "../config/load";
 import { observabilityArtifacts } from "../observability/artifacts";
-import { isPlainObject, ValidationError, type Issue } from "../validation/schema";
+import { ValidationError, type Issue } from "../validation/schema";
 import { diffPlans, hasChanges, renderDiffMarkdown, renderDiffText } from "./diff";
 import { kubeObjects, renderTree, writePlan } from "./output";
 import { readStackFile, REPO_ROOT, runPlan } from "./run";
 import { formatSchemaIssues, kubeObjectsOfPlan, validateKubeObjects } from "./schemas";
-import { PLAN_FORMAT_VERSION, type Plan } from "./types";
+import { readPlanFile } from "./read";
+import type { Plan } from "./types";
 
 export interface PlanCliOptions {
   stack: string;
@@ -64,30 +65,6 @@ export function parseArgs(argv: string[]): PlanCliOptions | "help" {
     summary: values["--summary"] === true,
     quiet: values["--quiet"] === true,
   };
-}
-
-/** Reads a saved plan.json; a malformed file is a ValidationError naming what is wrong. */
-export function readPlanFile(file: string): Plan {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(fs.readFileSync(file, "utf8"));
-  } catch (e) {
-    throw new ValidationError(file, [{ path: "(document)", expected: "a readable JSON plan", found: (e as Error).message }]);
-  }
-  const issues: Issue[] = [];
-  if (!isPlainObject(doc)) issues.push({ path: "(root)", expected: "an object", found: typeof doc });
-  else {
-    if (doc.version !== PLAN_FORMAT_VERSION) issues.push({ path: "version", expected: String(PLAN_FORMAT_VERSION), found: JSON.stringify(doc.version) });
-    if (!Array.isArray(doc.resources)) issues.push({ path: "resources", expected: "a list of resources", found: typeof doc.resources });
-    else
-      doc.resources.forEach((r, i) => {
-        if (!isPlainObject(r) || typeof r.urn !== "string" || typeof r.type !== "string" || !isPlainObject(r.inputs)) {
-          issues.push({ path: `resources[${i}]`, expected: "an object with urn, type and inputs", found: JSON.stringify(r)?.slice(0, 80) ?? "nothing" });
-        }
-      });
-  }
-  if (issues.length) throw new ValidationError(file, issues);
-  return doc as unknown as Plan;
 }
 
 /** Plans the same stack at a git ref, in a temporary export of that commit. */

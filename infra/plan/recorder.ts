@@ -4,19 +4,22 @@
  * This touches internal runtime APIs (`runtime/settings`, protobuf requests), so it is isolated
  * here: if a Pulumi upgrade changes them, only this file changes.
  */
+import * as pulumi from "@pulumi/pulumi";
 import { SECRET, UNKNOWN, type PlanResource } from "./types";
 
 /** What one RegisterResource request carried: a plan resource before its component is known. */
 export type RecordedResource = Omit<PlanResource, "component">;
 
-// Signatures of Pulumi's wire format (sdk/nodejs/runtime/rpc.ts).
-const SIG_KEY = "4dabf18193072939515e22adb298388d";
-const SIG_SECRET = "1b47061264138c4ac30d75fd1eb44270";
-const SIG_RESOURCE = "5cf8f73096256a8f31e491e813e4eb8e";
-const SIG_OUTPUT = "d0e6a833031e9bbcd3f4e8bde6ca49a4";
-const SIG_ASSET = "c44067f5952c0a294b673a41bacd8c17";
-const SIG_ARCHIVE = "0def7320c3a5731c473e5ecbe6d01bc7";
-const UNKNOWN_VALUE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+// Signatures of Pulumi's wire format, as the SDK exports them.
+const {
+  specialSigKey: SIG_KEY,
+  specialSecretSig: SIG_SECRET,
+  specialResourceSig: SIG_RESOURCE,
+  specialOutputValueSig: SIG_OUTPUT,
+  specialAssetSig: SIG_ASSET,
+  specialArchiveSig: SIG_ARCHIVE,
+  unknownValue: UNKNOWN_VALUE,
+} = pulumi.runtime;
 
 /** Turns serialized property values into plain JSON with secret and unknown markers. */
 export function normalizeWireValue(v: unknown): unknown {

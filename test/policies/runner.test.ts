@@ -8,7 +8,8 @@ import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { main, parseArgs } from "../../policies/cli";
 import { runPolicies, writeReports } from "../../policies/runner";
-import { loadExportFile, loadPlanFile, SECRET_SIG, SECRET_SIG_KEY } from "../../policies/sources";
+import { readPlanFile } from "../../infra/plan/read";
+import { loadExportFile, SECRET_SIG, SECRET_SIG_KEY } from "../../policies/sources";
 import { packConfigFor } from "../../policies/pack";
 import { ValidationError } from "../../infra/validation/schema";
 import type { Plan, PlanResource } from "../../infra/plan/types";
@@ -74,7 +75,7 @@ describe("a deliberately broken prod plan", () => {
     }
     plan = mutated(plan, "aws:kms/key:Key", (r) => (r.inputs.enableKeyRotation = false));
     const file = write("broken-prod.json", plan);
-    const report = await runPolicies({ stack: "prod", environment: "prod", kind: "plan", file, resources: loadPlanFile(file).resources });
+    const report = await runPolicies({ stack: "prod", environment: "prod", kind: "plan", file, resources: readPlanFile(file).resources });
     const byPolicy = (name: string) => report.violations.filter((v) => v.policy === name && v.enforcementLevel === "mandatory");
     const deployments = plan.resources.filter((r) => r.type === "kubernetes:apps/v1:Deployment").length;
     expect(byPolicy("workload-hardening").filter((v) => /allowPrivilegeEscalation/.test(v.message))).toHaveLength(deployments);
@@ -132,7 +133,7 @@ describe("inputs", () => {
     const file = write("bad-plan.json", { version: 1, project: "p", stack: "prod", environment: "prod", resources: [{ urn: "u", type: 3, name: "n" }] });
     let error: unknown;
     try {
-      loadPlanFile(file);
+      readPlanFile(file);
     } catch (e) {
       error = e;
     }
