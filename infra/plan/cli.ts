@@ -14,9 +14,9 @@ import { loadPlatformConfig, namespacedConfig } from "../config/load";
 import { observabilityArtifacts } from "../observability/artifacts";
 import { ValidationError, type Issue } from "../validation/schema";
 import { diffPlans, hasChanges, renderDiffMarkdown, renderDiffText } from "./diff";
-import { kubeObjects, renderTree, writePlan } from "./output";
+import { kubeObjectsOfPlan, renderTree, writePlan } from "./output";
 import { readStackFile, REPO_ROOT, runPlan } from "./run";
-import { formatSchemaIssues, kubeObjectsOfPlan, validateKubeObjects } from "./schemas";
+import { formatSchemaIssues, validateKubeObjects } from "./schemas";
 import { readPlanFile } from "./read";
 import type { Plan } from "./types";
 
@@ -99,7 +99,8 @@ export async function main(argv: string[]): Promise<number> {
   }
   const t0 = Date.now();
   const plan = await runPlan({ stack: opts.stack, catalogFile: opts.catalog });
-  const issues = await validateKubeObjects(kubeObjectsOfPlan(plan));
+  const objects = kubeObjectsOfPlan(plan);
+  const issues = await validateKubeObjects(objects);
   if (issues.length) {
     console.error(`Schema validation failed for ${issues.length} field(s):\n${formatSchemaIssues(issues)}`);
     return 1;
@@ -111,7 +112,7 @@ export async function main(argv: string[]): Promise<number> {
   if (!opts.quiet && !opts.diff) {
     console.log(`Offline plan of stack "${opts.stack}" (Pulumi test runtime, preview semantics: no CLI, credentials or cluster)\n`);
     console.log(opts.summary ? renderTree(plan, { maxDepth: 1 }) : renderTree(plan));
-    console.log(`\n${kubeObjects(plan).length} Kubernetes objects validated against their schemas.`);
+    console.log(`\n${objects.length} Kubernetes objects validated against their schemas.`);
     for (const note of plan.notes) console.log(`note: ${note}`);
     console.log(`Wrote ${files} files to ${opts.out}/ in ${ms} ms.`);
   }

@@ -4,6 +4,12 @@ import * as path from "node:path";
 import * as yaml from "js-yaml";
 import type { Plan, PlanResource } from "./types";
 
+/** A Kubernetes object of the plan and the URN of the resource that declares it. */
+export interface KubeObjectRef {
+  urn?: string;
+  object: Record<string, unknown>;
+}
+
 /** Stable JSON: keys sorted at every level, so the same plan is byte-identical. */
 export function stableJson(value: unknown): string {
   return JSON.stringify(sortKeys(value), null, 2) + "\n";
@@ -19,11 +25,22 @@ function sortKeys(v: unknown): unknown {
   );
 }
 
-/** Kubernetes objects of the plan (typed resources and custom resources; not Helm chart components). */
-export function kubeObjects(plan: Plan): Array<{ urn: string; object: Record<string, unknown> }> {
-  return plan.resources
-    .filter((r) => r.custom && r.type.startsWith("kubernetes:") && typeof r.inputs.kind === "string" && typeof r.inputs.apiVersion === "string")
-    .map((r) => ({ urn: r.urn, object: r.inputs }));
+/**
+ * The Kubernetes objects of a plan: every custom `kubernetes:<group>/<version>:<Kind>` resource
+ * with its inputs as the object. Helm charts and YAML/Kustomize groups are components whose
+ * content the plan can't see; `*Patch` resources are partial by design and not validated.
+ */
+export function kubeObjectsOfPlan(plan: Pick<Plan, "resources">): KubeObjectRef[] {
+  const out: KubeObjectRef[] = [];
+  for (const r of plan.resources) {
+    const m = /^kubernetes:([^:]+)\/([^/:]+):([A-Za-z0-9]+)$/.exec(r.type);
+    if (!r.custom || !m) continue;
+    const [, group, version, kind] = m;
+    if (/^(helm\.sh|yaml|kustomize)$/.test(group) || kind.endsWith("Patch")) continue;
+    const apiVersion = group === "core" ? version : `${group}/${version}`;
+    out.push({ urn: r.urn, object: { apiVersion, kind, ...r.inputs } });
+  }
+  return out;
 }
 
 /** Relative manifest path of an object: `<namespace or _cluster>/<kind>-<name>.yaml`. */
@@ -49,7 +66,7 @@ export function writePlan(plan: Plan, dir: string, artifacts: Record<string, str
     files++;
   };
   write("plan.json", stableJson(plan));
-  for (const { object } of kubeObjects(plan)) write(path.join("manifests", manifestPath(object)), manifestYaml(object));
+  for (const { object } of kubeObjectsOfPlan(plan)) write(path.join("manifests", manifestPath(object)), manifestYaml(object));
   for (const [rel, content] of Object.entries(artifacts).sort(([a], [b]) => a.localeCompare(b))) write(rel, content);
   return { files };
 }

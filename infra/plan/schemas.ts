@@ -29,7 +29,10 @@ import { GATEWAY_CRD_VALIDATORS } from "../gateway/crds";
 import type { CrdValidator, CrdValidators } from "../kube/crd-validator";
 import { OBSERVABILITY_CRD_VALIDATORS } from "../observability/crds";
 import { describe, isPlainObject } from "../validation/schema";
-import { SECRET, UNKNOWN, type Plan } from "./types";
+import type { KubeObjectRef } from "./output";
+import { SECRET, UNKNOWN } from "./types";
+
+export type { KubeObjectRef };
 
 /** One schema violation of one object. */
 export interface SchemaIssue {
@@ -42,12 +45,6 @@ export interface SchemaIssue {
   /** Path of the bad field inside the object, e.g. `spec.template.spec.containers[0].ports[0].containerPort`; empty for the whole object. */
   path: string;
   message: string;
-}
-
-/** An object to validate, with the URN of its plan resource when it has one. */
-export interface KubeObjectRef {
-  urn?: string;
-  object: Record<string, unknown>;
 }
 
 export interface ValidateOptions {
@@ -644,24 +641,6 @@ function crdValidatorIssues(validator: CrdValidator, obj: Record<string, unknown
       return !markerPointers.some((m) => isUnder(pointer, m));
     })
     .map((i) => ({ path: i.path, message: `expected ${i.expected}, found ${i.found}` }));
-}
-
-/**
- * The Kubernetes objects of a plan: every custom `kubernetes:<group>/<version>:<Kind>` resource
- * with its inputs as the object. Helm charts and YAML/Kustomize groups are components whose
- * content the plan can't see; `*Patch` resources are partial by design and not validated.
- */
-export function kubeObjectsOfPlan(plan: Pick<Plan, "resources">): KubeObjectRef[] {
-  const out: KubeObjectRef[] = [];
-  for (const r of plan.resources) {
-    const m = /^kubernetes:([^:]+)\/([^/:]+):([A-Za-z0-9]+)$/.exec(r.type);
-    if (!r.custom || !m) continue;
-    const [, group, version, kind] = m;
-    if (/^(helm\.sh|yaml|kustomize)$/.test(group) || kind.endsWith("Patch")) continue;
-    const apiVersion = group === "core" ? version : `${group}/${version}`;
-    out.push({ urn: r.urn, object: { apiVersion, kind, ...r.inputs } });
-  }
-  return out;
 }
 
 /** Human-readable report: one block per object (kind namespace/name, URN), one line per bad field. */

@@ -25,6 +25,24 @@ export function planFor(stack: StackName, catalogFile?: string): Promise<Plan> {
   return p;
 }
 
+/** A plan resource for unit fixtures: a custom resource with no parent, options or dependencies. */
+export function planResource(type: string, name: string, inputs: Record<string, unknown>, extra: Partial<PlanResource> = {}): PlanResource {
+  return {
+    urn: `urn:pulumi:test::trademaster::${type}::${name}`,
+    type,
+    name,
+    custom: true,
+    parent: null,
+    provider: null,
+    dependencies: [],
+    protect: false,
+    customTimeouts: null,
+    component: null,
+    inputs,
+    ...extra,
+  };
+}
+
 /** Resources of one type token. */
 export function ofType(plan: Plan, type: string): PlanResource[] {
   return plan.resources.filter((r) => r.type === type);

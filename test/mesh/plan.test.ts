@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { kubeOfKind, ofType, planFor, STACKS, catalogDocument, writeCatalog } from "../helpers/plan";
-import { kubeObjectsOfPlan, formatSchemaIssues, validateKubeObjects } from "../../infra/plan/schemas";
+import { formatSchemaIssues, validateKubeObjects } from "../../infra/plan/schemas";
+import { kubeObjectsOfPlan } from "../../infra/plan/output";
 import { SECRET, UNKNOWN } from "../../infra/plan/types";
 import type { Plan } from "../../infra/plan/types";
 import { loadCatalog } from "../../infra/catalog/load";

@@ -5,7 +5,6 @@ import { OBSERVABILITY_CRD_VALIDATORS } from "../../infra/observability/crds";
 import {
   formatSchemaIssues,
   formatPath,
-  kubeObjectsOfPlan,
   parsePath,
   registeredValidators,
   schemaModuleFor,
@@ -13,8 +12,9 @@ import {
   validateKubeObjects,
   type SchemaIssue,
 } from "../../infra/plan/schemas";
+import { kubeObjectsOfPlan } from "../../infra/plan/output";
 import { SECRET, UNKNOWN, type Plan, type PlanResource } from "../../infra/plan/types";
-import { planFor, STACKS } from "../helpers/plan";
+import { planFor, planResource, STACKS } from "../helpers/plan";
 
 type Obj = Record<string, unknown>;
 
@@ -366,19 +366,7 @@ describe("formatSchemaIssues", () => {
 });
 
 describe("kubeObjectsOfPlan", () => {
-  const resource = (type: string, inputs: Obj, custom = true): PlanResource => ({
-    urn: `urn:pulumi:s::p::${type}::x`,
-    type,
-    name: "x",
-    custom,
-    parent: null,
-    provider: null,
-    dependencies: [],
-    protect: false,
-    customTimeouts: null,
-    component: null,
-    inputs,
-  });
+  const resource = (type: string, inputs: Obj, custom = true): PlanResource => planResource(type, "x", inputs, { custom });
 
   it("takes custom kubernetes resources, with apiVersion/kind from the type token when the inputs lack them", () => {
     const plan: Pick<Plan, "resources"> = {
@@ -392,7 +380,7 @@ describe("kubeObjectsOfPlan", () => {
     };
     const objects = kubeObjectsOfPlan(plan);
     expect(objects.map((o) => `${String(o.object.apiVersion)}/${String(o.object.kind)}`)).toEqual(["v1/ConfigMap", "networking.istio.io/v1/VirtualService"]);
-    expect(objects[0].urn).toBe("urn:pulumi:s::p::kubernetes:core/v1:ConfigMap::x");
+    expect(objects[0].urn).toBe(plan.resources[0].urn);
   });
 });
 

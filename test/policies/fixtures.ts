@@ -3,25 +3,13 @@ import { evaluate, type EvaluationResult, type PolicyPackConfigFile } from "../.
 import { PACK_ENFORCEMENT_LEVEL, packConfigFor, pulumiPolicies } from "../../policies/pack";
 import type { Environment, TrademasterPolicy } from "../../policies/lib/types";
 import type { PlanResource } from "../../infra/plan/types";
+import { planResource } from "../helpers/plan";
 
 export const STACK = "test";
 const PARENT = `urn:pulumi:${STACK}::trademaster-platform::pulumi:pulumi:Stack::trademaster-platform-${STACK}`;
 
 export function res(type: string, name: string, inputs: Record<string, unknown>, extra: Partial<PlanResource> = {}): PlanResource {
-  return {
-    urn: `urn:pulumi:${STACK}::trademaster-platform::${type}::${name}`,
-    type,
-    name,
-    custom: true,
-    parent: PARENT,
-    provider: null,
-    dependencies: [],
-    protect: false,
-    customTimeouts: null,
-    component: null,
-    inputs,
-    ...extra,
-  };
+  return planResource(type, name, inputs, { urn: `urn:pulumi:${STACK}::trademaster-platform::${type}::${name}`, parent: PARENT, ...extra });
 }
 
 /** A Kubernetes object as a plan resource (`kubernetes:<group>/<version>:<Kind>`). */
