@@ -5,16 +5,15 @@
  * Run: `npx tsx bench/alerting.ts` (also part of `npm run bench`).
  */
 import { loadCatalog } from "../infra/catalog/load";
-import { loadPlatformConfig, namespacedConfig } from "../infra/config/load";
 import { PAGE_GROUP_WAIT_SECONDS } from "../infra/observability/alertmanager";
 import { worstCaseTimeToDetect } from "../infra/observability/detection";
 import { catalogAlerts, ruleOptions } from "../infra/observability/slo";
-import { readStackFile } from "../infra/plan/run";
+import { loadStackConfig } from "../infra/plan/run";
 
 const catalog = loadCatalog();
 console.log("stack      SLO alert rules   alert names   worst-case time to detect (critical service, full outage)");
 for (const stack of ["local", "staging", "prod"]) {
-  const config = loadPlatformConfig(stack, namespacedConfig(readStackFile(stack).config));
+  const config = loadStackConfig(stack);
   const opts = ruleOptions(config);
   const alerts = catalogAlerts(catalog, opts);
   const names = new Set(alerts.map((a) => a.rule.alert));

@@ -11,9 +11,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
 import { DEFAULT_CATALOG } from "../infra/catalog/load";
-import { loadPlatformConfig, namespacedConfig } from "../infra/config/load";
 import { cpuToMillis, meshedNamespacesOf, planFootprint } from "../infra/plan/footprint";
-import { readStackFile, runPlan } from "../infra/plan/run";
+import { loadStackConfig, runPlan } from "../infra/plan/run";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const STACKS = ["local", "staging", "prod"] as const;
@@ -74,7 +73,7 @@ async function main() {
   console.log("\nrequests per stack (sidecars counted)     CPU        memory");
   for (const stack of STACKS) {
     const plan = await runPlan({ stack });
-    const config = loadPlatformConfig(stack, namespacedConfig(readStackFile(stack).config));
+    const config = loadStackConfig(stack);
     const f = planFootprint(plan, { cpuMillis: cpuToMillis(config.kubernetes.sidecarCpuRequest), memoryMiB: 64 }, meshedNamespacesOf(plan));
     const budget = stack === "local" ? `  (budget 4 vCPU / 8 GiB: ${f.cpuMillis <= LOCAL_BUDGET.cpuMillis && f.memoryMiB <= LOCAL_BUDGET.memoryMiB ? "within" : "EXCEEDED"})` : "";
     console.log(`${stack.padEnd(9)}                           ${(f.cpuMillis / 1000).toFixed(2).padStart(6)} vCPU ${(f.memoryMiB / 1024).toFixed(2).padStart(7)} GiB${budget}`);

@@ -1,7 +1,7 @@
 /**
  * The one place stack configuration is read and validated, before any resource is declared.
  */
-import { isPlainObject, parseDocument, ValidationError, type Issue } from "../validation/schema";
+import { parseDocument, ValidationError, type Issue } from "../validation/schema";
 import { crossFieldIssues, platformConfigCheck, type PlatformConfig } from "./schema";
 
 export const CONFIG_NAMESPACE = "trademaster";
@@ -63,4 +63,3 @@ export function namespacedConfig(all: Record<string, unknown>): Record<string, u
   return out;
 }
 
-export { isPlainObject };

@@ -10,12 +10,11 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { loadCatalog } from "../catalog/load";
-import { loadPlatformConfig, namespacedConfig } from "../config/load";
 import { observabilityArtifacts } from "../observability/artifacts";
 import { ValidationError, type Issue } from "../validation/schema";
 import { diffPlans, hasChanges, renderDiffMarkdown, renderDiffText } from "./diff";
 import { kubeObjectsOfPlan, renderTree, writePlan } from "./output";
-import { readStackFile, REPO_ROOT, runPlan } from "./run";
+import { loadStackConfig, REPO_ROOT, runPlan } from "./run";
 import { formatSchemaIssues, validateKubeObjects } from "./schemas";
 import { readPlanFile } from "./read";
 import type { Plan } from "./types";
@@ -105,7 +104,7 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`Schema validation failed for ${issues.length} field(s):\n${formatSchemaIssues(issues)}`);
     return 1;
   }
-  const config = loadPlatformConfig(opts.stack, namespacedConfig(readStackFile(opts.stack).config));
+  const config = loadStackConfig(opts.stack);
   const artifacts = observabilityArtifacts({ config, catalog: loadCatalog(opts.catalog) });
   const { files } = writePlan(plan, opts.out, artifacts);
   const ms = Date.now() - t0;

@@ -9,7 +9,7 @@ import * as yaml from "js-yaml";
 import * as pulumi from "@pulumi/pulumi";
 import { isPlainObject, ValidationError } from "../validation/schema";
 import { CONFIG_NAMESPACE, loadPlatformConfig, namespacedConfig, stackFile } from "../config/load";
-import { SECRET_KEYS } from "../config/schema";
+import { SECRET_KEYS, type PlatformConfig } from "../config/schema";
 import { loadCatalog } from "../catalog/load";
 import { program } from "../program";
 import { recordRegistrations, settle, type RecordedResource } from "./recorder";
@@ -95,6 +95,11 @@ export function assumeUnsetSecrets(stack: string, stackConfig: Omit<StackConfigF
     notes.push(`${full} is not set in ${stackFile(stack)}: planned as ${SECRET}; pulumi up needs \`pulumi config set --secret ${full} ...\``);
   }
   return notes;
+}
+
+/** The validated config of a stack, read from its stack file exactly as the plan reads it. */
+export function loadStackConfig(stack: string, stacksDir?: string): PlatformConfig {
+  return loadPlatformConfig(stack, namespacedConfig(readStackFile(stack, stacksDir).config));
 }
 
 let running = false;

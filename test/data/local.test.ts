@@ -1,14 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { loadCatalog } from "../../infra/catalog/load";
-import { loadPlatformConfig, namespacedConfig } from "../../infra/config/load";
-import { readStackFile } from "../../infra/plan/run";
+import { loadStackConfig } from "../../infra/plan/run";
 import { DATA_CRD_VALIDATORS, STRIMZI_API } from "../../infra/data/crds";
 import { cnpgObjects, redisAclFile, redisObjects, strimziKafkaObjects, strimziTopics, strimziUser } from "../../infra/data/local";
 import { serviceDatabasesSql } from "../../infra/data/sql";
 import { serviceAcls, topicDefinitions } from "../../infra/data/topics";
 
 const catalog = loadCatalog();
-const local = loadPlatformConfig("local", namespacedConfig(readStackFile("local").config));
+const local = loadStackConfig("local");
 const validate = (o: { apiVersion: string; kind: string }) => DATA_CRD_VALIDATORS[`${o.apiVersion}/${o.kind}`](o as unknown as Record<string, unknown>);
 const PW = "A".repeat(32);
 

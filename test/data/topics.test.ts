@@ -1,12 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { loadCatalog } from "../../infra/catalog/load";
-import { loadPlatformConfig, namespacedConfig } from "../../infra/config/load";
-import { readStackFile } from "../../infra/plan/run";
+import { loadStackConfig } from "../../infra/plan/run";
 import { aclKey, platformAcls, serviceAcls, topicDefinitions, type AclRule } from "../../infra/data/topics";
 import { catalogDocument, writeCatalog } from "../helpers/plan";
 
 const catalog = loadCatalog();
-const configOf = (stack: string) => loadPlatformConfig(stack, namespacedConfig(readStackFile(stack).config));
+const configOf = (stack: string) => loadStackConfig(stack);
 const svc = (name: string) => catalog.services.find((s) => s.name === name)!;
 const keys = (rules: AclRule[]) => rules.map(aclKey);
 

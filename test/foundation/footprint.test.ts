@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { loadPlatformConfig, namespacedConfig } from "../../infra/config/load";
 import { cpuToMillis, memoryToMiB, meshedNamespacesOf, planFootprint, requestsIn } from "../../infra/plan/footprint";
-import { readStackFile } from "../../infra/plan/run";
+import { loadStackConfig } from "../../infra/plan/run";
 import { planFor } from "../helpers/plan";
 
 describe("footprint arithmetic", () => {
@@ -26,7 +25,7 @@ describe("footprint arithmetic", () => {
 describe("local stack footprint", () => {
   it("fits a laptop cluster: at most 4 vCPU and 8 GiB of requests, sidecars counted", async () => {
     const plan = await planFor("local");
-    const config = loadPlatformConfig("local", namespacedConfig(readStackFile("local").config));
+    const config = loadStackConfig("local");
     const f = planFootprint(plan, { cpuMillis: cpuToMillis(config.kubernetes.sidecarCpuRequest), memoryMiB: 64 }, meshedNamespacesOf(plan));
     expect(f.cpuMillis).toBeGreaterThan(0);
     expect(f.cpuMillis).toBeLessThanOrEqual(4000);

@@ -1,10 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { OBSERVABILITY_CRD_VALIDATORS } from "../../infra/observability/crds";
 import { loggingObjects } from "../../infra/observability/logging";
-import { loadPlatformConfig, namespacedConfig } from "../../infra/config/load";
-import { readStackFile } from "../../infra/plan/run";
+import { loadStackConfig } from "../../infra/plan/run";
 
-const prod = loadPlatformConfig("prod", namespacedConfig(readStackFile("prod").config));
+const prod = loadStackConfig("prod");
 const objects = loggingObjects(prod);
 const validate = (o: Record<string, unknown>) => OBSERVABILITY_CRD_VALIDATORS[`${o.apiVersion}/${o.kind}`](o);
 const of = (kind: string) => structuredClone(objects.find((o) => o.kind === kind)!) as unknown as Record<string, unknown> & { spec: Record<string, unknown> };
