@@ -11,7 +11,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
 import { DEFAULT_CATALOG } from "../infra/catalog/load";
-import { cpuToMillis, meshedNamespacesOf, planFootprint } from "../infra/plan/footprint";
+import { stackFootprint } from "../infra/plan/footprint";
 import { loadStackConfig, runPlan } from "../infra/plan/run";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
@@ -74,7 +74,7 @@ async function main() {
   for (const stack of STACKS) {
     const plan = await runPlan({ stack });
     const config = loadStackConfig(stack);
-    const f = planFootprint(plan, { cpuMillis: cpuToMillis(config.kubernetes.sidecarCpuRequest), memoryMiB: 64 }, meshedNamespacesOf(plan));
+    const f = stackFootprint(plan, config);
     const budget = stack === "local" ? `  (budget 4 vCPU / 8 GiB: ${f.cpuMillis <= LOCAL_BUDGET.cpuMillis && f.memoryMiB <= LOCAL_BUDGET.memoryMiB ? "within" : "EXCEEDED"})` : "";
     console.log(`${stack.padEnd(9)}                           ${(f.cpuMillis / 1000).toFixed(2).padStart(6)} vCPU ${(f.memoryMiB / 1024).toFixed(2).padStart(7)} GiB${budget}`);
     if (stack === "local") {

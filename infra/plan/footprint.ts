@@ -8,6 +8,8 @@
  * component whose requests are not set in our values is invisible here, which is why our chart
  * values set requests explicitly (the bench lists charts where none were found).
  */
+import type { PlatformConfig } from "../config/schema";
+import { SIDECAR_MEMORY_REQUEST } from "../mesh/pod-annotations";
 import type { Plan } from "./types";
 
 export interface Footprint {
@@ -38,7 +40,7 @@ export function memoryToMiB(q: unknown): number {
 
 const REPLICA_KEYS = ["replicas", "replicaCount", "instances", "count", "nodeCount"];
 
-/** Sums requests × replicas inside one object or values tree. Returns [cpu m, MiB, pods]. */
+/** Sums requests × replicas inside one object or values tree. */
 export function requestsIn(tree: unknown): { cpuMillis: number; memoryMiB: number } {
   let cpu = 0;
   let mem = 0;
@@ -110,4 +112,10 @@ export function meshedNamespacesOf(plan: Plan): Set<string> {
     if (meta.labels?.["istio-injection"] === "enabled") out.add(meta.name);
   }
   return out;
+}
+
+/** Footprint of a stack's plan, with the sidecar size the stack configures for its proxies. */
+export function stackFootprint(plan: Plan, config: PlatformConfig): Footprint {
+  const sidecar = { cpuMillis: cpuToMillis(config.kubernetes.sidecarCpuRequest), memoryMiB: memoryToMiB(SIDECAR_MEMORY_REQUEST) };
+  return planFootprint(plan, sidecar, meshedNamespacesOf(plan));
 }

@@ -156,14 +156,14 @@ export async function runPlan(opts: RunPlanOptions): Promise<Plan> {
       process.off("unhandledRejection", onRejection);
     }
     if (programError) throw programError;
-    return { ...toPlan(opts.stack, config.environment, recorded), notes: stackConfig.notes };
+    return toPlan(opts.stack, config.environment, recorded, stackConfig.notes);
   } finally {
     running = false;
   }
 }
 
 /** Builds the sorted plan document from the recorded registrations. */
-export function toPlan(stack: string, environment: string, recorded: RecordedResource[]): Plan {
+export function toPlan(stack: string, environment: string, recorded: RecordedResource[], notes: string[] = []): Plan {
   const byUrn = new Map(recorded.map((r) => [r.urn, r]));
   const componentOf = (r: RecordedResource): string | null => {
     let p = r.parent ? byUrn.get(r.parent) : undefined;
@@ -197,7 +197,7 @@ export function toPlan(stack: string, environment: string, recorded: RecordedRes
     environment,
     offline: true,
     resources,
-    notes: [],
+    notes,
     summary: { total: resources.length, byType: Object.fromEntries(Object.entries(byType).sort(([a], [b]) => a.localeCompare(b))) },
   };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { cpuToMillis, memoryToMiB, meshedNamespacesOf, planFootprint, requestsIn } from "../../infra/plan/footprint";
+import { cpuToMillis, memoryToMiB, requestsIn, stackFootprint } from "../../infra/plan/footprint";
 import { loadStackConfig } from "../../infra/plan/run";
 import { planFor } from "../helpers/plan";
 
@@ -26,7 +26,7 @@ describe("local stack footprint", () => {
   it("fits a laptop cluster: at most 4 vCPU and 8 GiB of requests, sidecars counted", async () => {
     const plan = await planFor("local");
     const config = loadStackConfig("local");
-    const f = planFootprint(plan, { cpuMillis: cpuToMillis(config.kubernetes.sidecarCpuRequest), memoryMiB: 64 }, meshedNamespacesOf(plan));
+    const f = stackFootprint(plan, config);
     expect(f.cpuMillis).toBeGreaterThan(0);
     expect(f.cpuMillis).toBeLessThanOrEqual(4000);
     expect(f.memoryMiB).toBeLessThanOrEqual(8192);
