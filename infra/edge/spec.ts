@@ -96,19 +96,24 @@ export function responseHeadersPolicyConfig() {
 /** Headers CloudFront does not allow a response headers policy to remove. */
 const CLOUDFRONT_UNREMOVABLE = new Set(["via", "connection", "content-encoding", "content-length", "transfer-encoding", "upgrade", "warning"]);
 
+/** A statement letting CloudFront act for one distribution only (Origin Access Control). */
+function forThisDistribution(sid: string, action: string | string[], resource: string, distributionArn: string): Record<string, unknown> {
+  return {
+    Sid: sid,
+    Effect: "Allow",
+    Principal: { Service: "cloudfront.amazonaws.com" },
+    Action: action,
+    Resource: resource,
+    Condition: { StringEquals: { "AWS:SourceArn": distributionArn } },
+  };
+}
+
 /** Static assets bucket policy: reads only by this distribution (OAC), TLS only. */
 export function staticBucketPolicy(bucketArn: string, distributionArn: string): Record<string, unknown> {
   return {
     Version: "2012-10-17",
     Statement: [
-      {
-        Sid: "CloudFrontReadOnly",
-        Effect: "Allow",
-        Principal: { Service: "cloudfront.amazonaws.com" },
-        Action: "s3:GetObject",
-        Resource: `${bucketArn}/*`,
-        Condition: { StringEquals: { "AWS:SourceArn": distributionArn } },
-      },
+      forThisDistribution("CloudFrontReadOnly", "s3:GetObject", `${bucketArn}/*`, distributionArn),
       denyInsecureTransport(bucketArn),
     ],
   };
@@ -130,14 +135,7 @@ export function staticAssetsKeyPolicy(keyArn: string, distributionArn: string): 
         Action: "kms:*",
         Resource: "*",
       },
-      {
-        Sid: "CloudFrontDecryptsForThisDistribution",
-        Effect: "Allow",
-        Principal: { Service: "cloudfront.amazonaws.com" },
-        Action: ["kms:Decrypt"],
-        Resource: "*",
-        Condition: { StringEquals: { "AWS:SourceArn": distributionArn } },
-      },
+      forThisDistribution("CloudFrontDecryptsForThisDistribution", ["kms:Decrypt"], "*", distributionArn),
     ],
   };
 }

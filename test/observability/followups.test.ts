@@ -30,9 +30,10 @@ describe("platform self-alerts", () => {
     });
     it(`${stack}: the critical path (critical services + gateway sidecars) pages within 5 minutes when unscraped`, () => {
       const critical = ctx.catalog.services.filter((s) => s.criticality === "critical").map((s) => s.name);
-      expect(criticalPathJobs(ctx.catalog).map((j) => j.job)).toEqual([...critical, "monitoring/gateway-sidecars"]);
+      const expected = [...critical, "monitoring/gateway-sidecars"];
+      expect(criticalPathJobs(ctx.catalog).map((j) => j.job)).toEqual(expected);
       const pages = alerts.filter((a) => a.name === "CriticalPathMetricsMissing");
-      expect(pages.map((a) => a.job)).toEqual(criticalPathJobs(ctx.catalog).map((j) => j.job));
+      expect(pages.map((a) => a.job)).toEqual(expected);
       for (const a of pages) {
         expect(a.rule.labels.severity).toBe("critical");
         // absent() covers a job whose pods are all gone.
