@@ -5,7 +5,7 @@
  * mistake shows in the offline plan. Field names follow the ECK 3.x API reference.
  */
 import { crdValidator, type CrdValidators } from "../kube/crd-validator";
-import { DNS_LABEL, int, isPlainObject, list, MEMORY_QUANTITY, obj, optional, record, str, bool, type Check, type Issue } from "../validation/schema";
+import { anyMapping, bool, DNS_LABEL, int, list, MEMORY_QUANTITY, obj, optional, record, str, type Issue } from "../validation/schema";
 
 export const ECK_ES_API = "elasticsearch.k8s.elastic.co/v1";
 export const ECK_KIBANA_API = "kibana.k8s.elastic.co/v1";
@@ -14,12 +14,8 @@ const name = str({ pattern: DNS_LABEL, patternName: "a DNS label" });
 const version = str({ pattern: /^\d+\.\d+\.\d+$/, patternName: "an Elastic stack version like 8.19.4" });
 const labels = optional(record(str()));
 const meta = obj({ name, namespace: optional(name), labels, annotations: labels });
-/** Free-form by design in the CRD (Elasticsearch settings, pod templates): shape checked only. */
-const mapping: Check<Record<string, unknown>> = (v, path, issues) => {
-  if (isPlainObject(v)) return v;
-  issues.push({ path, expected: "a mapping", found: typeof v });
-  return undefined;
-};
+// Elasticsearch settings and pod templates are free-form in the CRD: their shape is checked only.
+const mapping = anyMapping;
 const httpTls = optional(obj({ tls: optional(obj({ selfSignedCertificate: optional(obj({ disabled: optional(bool) })) })) }));
 
 const volumeClaimTemplate = obj({
