@@ -47,6 +47,11 @@ export function meshPrincipal(service: Pick<ServiceSpec, "name" | "namespace">):
   return `cluster.local/ns/${service.namespace}/sa/${serviceAccountName(service)}`;
 }
 
+/** Latency SLO thresholds (ms) of the catalog: the mesh must export a histogram bucket at each. */
+export function latencySloThresholdsMs(catalog: Catalog): number[] {
+  return [...new Set(catalog.services.flatMap((s) => (s.slo ? [s.slo.latency.thresholdMs] : [])))].sort((a, b) => a - b);
+}
+
 /** Exposed routes of a service (reachable through the gateway). */
 export function exposedRoutes(service: ServiceSpec): ServiceSpec["routes"] {
   return service.routes.filter((r) => r.exposed);

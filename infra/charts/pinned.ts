@@ -69,15 +69,6 @@ export function loadChartSpec(name: string, stack: string): ChartSpec {
   return { ...pin, name, values };
 }
 
-/** Lists the pinned charts shipped under charts/. */
-export function listCharts(): string[] {
-  return fs
-    .readdirSync(CHARTS_DIR, { withFileTypes: true })
-    .filter((d) => d.isDirectory() && fs.existsSync(path.join(CHARTS_DIR, d.name, "chart.yaml")))
-    .map((d) => d.name)
-    .sort();
-}
-
 export interface PinnedChartArgs {
   /** Folder under charts/. */
   chart: string;

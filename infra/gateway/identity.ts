@@ -8,9 +8,6 @@ export const KONG_GATEWAY_SERVICE_ACCOUNT = "kong-gateway";
 export const KONG_CONTROLLER_SERVICE_ACCOUNT = "kong-controller";
 /** Mesh principal of the Kong gateway pods. */
 export const KONG_GATEWAY_PRINCIPAL = `cluster.local/ns/${PLATFORM_NAMESPACES.gateway}/sa/${KONG_GATEWAY_SERVICE_ACCOUNT}`;
-/** The proxy Service the chart creates (`<release>-gateway-proxy`) and its plain HTTP port. */
-export const KONG_PROXY_SERVICE = `${KONG_RELEASE}-gateway-proxy`;
-export const KONG_PROXY_PORT = 80;
 /** Container port behind the proxy Service's HTTP port (load balancer targets pod IPs). */
 export const KONG_PROXY_CONTAINER_PORT = 8000;
 /** Label the chart puts on gateway pods (used by the mesh Sidecar selector). */

@@ -40,7 +40,7 @@ export class ApiGateway extends pulumi.ComponentResource {
     const crds = new k8s.yaml.v2.ConfigFile(`${name}-gateway-api-crds`, { file: GATEWAY_API_CRDS_URL }, { parent: this });
     const kong = pinnedChart(
       `${name}-kong`,
-      { chart: "kong", stack: config.stack, values: kongChartValues(config) },
+      { chart: "kong", stack: config.stack, values: kongChartValues(config, catalog) },
       { parent: this, dependsOn: [crds] },
     );
 

@@ -25,8 +25,7 @@ import { CORRELATION_HEADER, OTEL_COLLECTOR, PLATFORM_NAMESPACES } from "../clus
 import type { PlatformConfig } from "../config/schema";
 import { standardLabels, type KubeObject } from "../kube/object";
 import { bySpecificity, pathMatch } from "../mesh/paths";
-import { meshProxyConfig, statsHistogramBucketsAnnotation } from "../mesh/proxy-config";
-import { SIDECAR_MEMORY_REQUEST } from "../mesh/pod-annotations";
+import { sidecarAnnotations } from "../mesh/pod-annotations";
 import { KONG_API, type KongClusterPlugin, type KongPlugin } from "./crds";
 import {
   KONG_CONTROLLER_SERVICE_ACCOUNT,
@@ -319,7 +318,7 @@ export const KONG_IMAGE = { repository: "kong", tag: "3.9.1" } as const;
 export const KIC_IMAGE = { repository: "kong/kubernetes-ingress-controller", tag: "3.5.0" } as const;
 
 /** Program-computed values of the kong/ingress chart (merged over charts/kong YAML). */
-export function kongChartValues(config: PlatformConfig): Record<string, unknown> {
+export function kongChartValues(config: PlatformConfig, catalog: Catalog): Record<string, unknown> {
   return {
     controller: {
       deployment: { serviceAccount: { create: true, name: KONG_CONTROLLER_SERVICE_ACCOUNT } },
@@ -335,10 +334,7 @@ export function kongChartValues(config: PlatformConfig): Record<string, unknown>
         ? { proxy: { type: "NodePort", http: { nodePort: KONG_PROXY_NODE_PORTS.http }, tls: { nodePort: KONG_PROXY_NODE_PORTS.tls } } }
         : {}),
       podAnnotations: {
-        "sidecar.istio.io/proxyCPU": config.kubernetes.sidecarCpuRequest,
-        "sidecar.istio.io/proxyMemory": SIDECAR_MEMORY_REQUEST,
-        "proxy.istio.io/config": JSON.stringify(meshProxyConfig()),
-        "sidecar.istio.io/statsHistogramBuckets": statsHistogramBucketsAnnotation(),
+        ...sidecarAnnotations(config, catalog),
         // Clients reach Kong from the load balancer, outside the mesh: inbound is not intercepted
         // (Kong's own admin API uses its own mTLS). Outbound to services goes through the sidecar.
         "traffic.sidecar.istio.io/includeInboundPorts": "",
@@ -348,5 +344,4 @@ export function kongChartValues(config: PlatformConfig): Record<string, unknown>
 }
 
 /** Container port the load balancer targets (TLS re-encrypted to Kong on AWS). */
-export const KONG_PROXY_TLS_CONTAINER_PORT = 8443;
 export { KONG_PROXY_CONTAINER_PORT };

@@ -42,8 +42,10 @@ export function meshProxyConfig(): MeshProxyConfig {
 
 /**
  * Value of `sidecar.istio.io/statsHistogramBuckets`: the `istiocustom` prefix covers Istio's
- * standard histograms (istio_request_duration_milliseconds, request/response bytes).
+ * standard histograms (istio_request_duration_milliseconds, request/response bytes). Every
+ * latency SLO threshold of the catalog gets a bucket of its own, so an SLO is read at its bound.
  */
-export function statsHistogramBucketsAnnotation(): string {
-  return JSON.stringify({ istiocustom: [...LATENCY_BUCKETS_MS] });
+export function statsHistogramBucketsAnnotation(sloThresholdsMs: readonly number[]): string {
+  const buckets = [...new Set([...LATENCY_BUCKETS_MS, ...sloThresholdsMs])].sort((a, b) => a - b);
+  return JSON.stringify({ istiocustom: buckets });
 }

@@ -150,8 +150,3 @@ export function duringMarketHours(expr: string): string {
   return `(${expr}) and on() (${MARKET_CLOCK.open} == 1)`;
 }
 
-/** Share of the week the market is open (e.g. 32.5 h / 168 h). */
-export function weeklyOpenFraction(hours: MarketHours): number {
-  const days = new Set(hours.weekdays).size;
-  return (days * (minutesOf(hours.close) - minutesOf(hours.open))) / (7 * 24 * 60);
-}

@@ -18,7 +18,6 @@
 import * as yaml from "js-yaml";
 import type { Catalog } from "../catalog/schema";
 import { consumerGroupId } from "../catalog/derive";
-import { DEFAULT_GROUP_WAIT_SECONDS, PAGE_GROUP_WAIT_SECONDS } from "./alertmanager";
 import { timeToDetect } from "./detection";
 import {
   baseWindow,
@@ -193,11 +192,6 @@ function floorTo(x: number, step: number): number {
 /** Seconds from a full outage until Prometheus fires `alert` (time to detect minus group_wait). */
 export function firingBound(alert: SloAlert, opts: SloRuleOptions): number {
   return timeToDetect(alert, opts, 0).totalSeconds;
-}
-
-/** The bound promtool checks for an alert: notification bound minus Alertmanager's group_wait. */
-export function notificationGroupWait(alert: SloAlert): number {
-  return alert.speed.severity === "critical" ? PAGE_GROUP_WAIT_SECONDS : DEFAULT_GROUP_WAIT_SECONDS;
 }
 
 /** Test groups of one SLI (its fast and slow alerts). */

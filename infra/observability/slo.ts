@@ -143,14 +143,6 @@ export interface SliDefinition {
   statement: string;
 }
 
-/** The port name and path every service's metrics are scraped from. */
-export const METRICS_PORT_NAME = "http-metrics";
-export function metricsPath(service: Pick<ServiceSpec, "runtime">): string {
-  // Spring Boot Actuator serves Prometheus metrics under /actuator/prometheus; Node services
-  // (prom-client / OpenTelemetry Prometheus exporter) under /metrics.
-  return service.runtime === "jvm" ? "/actuator/prometheus" : "/metrics";
-}
-
 /** Histogram `le` label value of a bound in seconds, as client libraries print it. */
 export function leSeconds(ms: number): string {
   return String(ms / 1000);
@@ -165,11 +157,6 @@ export function deliveryHistogram(service: ServiceSpec): string {
     );
   }
   return m.name.replace(/_bucket$/, "");
-}
-
-/** Latency buckets (ms) the mesh must export for the catalog's latency SLOs. */
-export function requiredLatencyBucketsMs(catalog: Catalog): number[] {
-  return [...new Set(catalog.services.flatMap((s) => (s.slo ? [s.slo.latency.thresholdMs] : [])))].sort((a, b) => a - b);
 }
 
 function sel(labels: Record<string, string>): string {
@@ -279,11 +266,6 @@ export function runbookFile(alert: string): string {
 
 export function runbookUrl(alert: string): string {
   return `${RUNBOOK_BASE_URL}/${runbookFile(alert).slice(RUNBOOK_DIR.length + 1)}`;
-}
-
-/** Every alert name the generator can produce (one runbook each). */
-export function allAlertNames(): string[] {
-  return SLI_KINDS.flatMap((k) => ALERT_SPEEDS.map((s) => alertName(k, s.name)));
 }
 
 export interface SloRuleOptions {
@@ -421,10 +403,6 @@ export function sloRuleFiles(catalog: Catalog, opts: SloRuleOptions): Record<str
 /** Every alert of the catalog with its facts. */
 export function catalogAlerts(catalog: Catalog, opts: SloRuleOptions): SloAlert[] {
   return catalog.services.flatMap((s) => sliDefinitions(s, baseWindow(opts)).flatMap((sli) => sloAlerts(sli, opts)));
-}
-
-export function isAlertingRule(r: Rule): r is AlertingRule {
-  return "alert" in r;
 }
 
 export { MARKET_CLOCK };

@@ -1,7 +1,6 @@
 /** One catalog service as a workload: the objects of workloads/spec.ts as Pulumi resources. */
 import * as pulumi from "@pulumi/pulumi";
 import type { ServiceSpec } from "../catalog/schema";
-import { topicsByName } from "../catalog/derive";
 import type { PlatformContext, ServiceConnection } from "../contracts";
 import { declareKubeObject } from "../kube/object";
 import { controllerOwnedFields, workloadObjects } from "./spec";
@@ -26,7 +25,7 @@ export class ServiceWorkload extends pulumi.ComponentResource {
     const objects = workloadObjects({
       service: args.service,
       config: args.config,
-      topics: topicsByName(args.catalog),
+      catalog: args.catalog,
       imageRepository: args.imageRepository,
       zones: args.zones,
       connection: args.connection,

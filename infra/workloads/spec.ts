@@ -8,8 +8,8 @@
  * - spread over zones (when the cluster has them) and nodes; PriorityClass by criticality.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import type { ServiceSpec, TopicSpec } from "../catalog/schema";
-import { consumerGroupId, deadLetterTopicName, serviceAccountName } from "../catalog/derive";
+import type { Catalog, ServiceSpec } from "../catalog/schema";
+import { consumerGroupId, deadLetterTopicName, serviceAccountName, topicsByName } from "../catalog/derive";
 import { CORRELATION_HEADER, OTEL_COLLECTOR } from "../cluster/namespaces";
 import { PRIORITY_CLASS } from "../cluster/spec";
 import type { PlatformConfig } from "../config/schema";
@@ -23,7 +23,8 @@ export const RUN_AS_USER = 10001;
 export interface WorkloadInputs {
   service: ServiceSpec;
   config: PlatformConfig;
-  topics: Map<string, TopicSpec>;
+  /** The whole catalog: topic names and the mesh's latency buckets derive from it. */
+  catalog: Catalog;
   /** Image repository override (ECR on AWS). */
   imageRepository?: string;
   /** Zones the cluster's nodes run in; empty on local. */
@@ -48,7 +49,8 @@ export function podLabels(service: ServiceSpec): Record<string, string> {
 
 /** The non-secret settings of a service (also the content of its ConfigMap). */
 export function settingsFor(inputs: WorkloadInputs): Record<string, pulumi.Input<string>> {
-  const { service, topics, config } = inputs;
+  const { service, config } = inputs;
+  const topics = topicsByName(inputs.catalog);
   const topicName = (ref: string) => topics.get(ref)?.topicName ?? ref;
   const settings: Record<string, pulumi.Input<string>> = {
     SERVICE_NAME: service.name,
@@ -97,6 +99,8 @@ function sortedRecord<T>(r: Record<string, T>): Record<string, T> {
 
 /** Where the app serves metrics; Istio merges them into the sidecar's :15020 endpoint. */
 export function metricsPath(service: ServiceSpec): string {
+  // Spring Boot Actuator serves Prometheus metrics under /actuator/prometheus; Node services
+  // (prom-client / OpenTelemetry Prometheus exporter) under /metrics.
   return service.runtime === "jvm" ? "/actuator/prometheus" : "/metrics";
 }
 
@@ -216,7 +220,7 @@ export function workloadObjects(inputs: WorkloadInputs): KubeObject[] {
       template: {
         metadata: {
           labels,
-          annotations: { ...proxyPodAnnotations(config), ...metricsAnnotations(service) },
+          annotations: { ...proxyPodAnnotations(config, inputs.catalog), ...metricsAnnotations(service) },
         },
         spec: {
           serviceAccountName: serviceAccountName(service),

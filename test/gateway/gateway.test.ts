@@ -199,7 +199,7 @@ describe("Kong chart", () => {
   it("is pinned to an exact version with open-source Kong <= 3.9", () => {
     const spec = loadChartSpec("kong", "prod");
     expect(spec.version).toMatch(/^\d+\.\d+\.\d+$/);
-    const values = kongChartValues(stackConfig("prod")) as { gateway: { image: { repository: string; tag: string } }; controller: { ingressController: { image: { tag: string } } } };
+    const values = kongChartValues(stackConfig("prod"), catalog) as { gateway: { image: { repository: string; tag: string } }; controller: { ingressController: { image: { tag: string } } } };
     expect(values.gateway.image.repository).toBe("kong");
     const [major, minor] = values.gateway.image.tag.split(".").map(Number);
     expect(major === 3 && minor <= 9).toBe(true);
@@ -217,11 +217,11 @@ describe("Kong chart", () => {
     const millicores = (q: string) => (q.endsWith("m") ? Number(q.slice(0, -1)) : Number(q) * 1000);
     expect(millicores(local.gateway.resources.requests.cpu)).toBeLessThanOrEqual(100);
     expect(millicores(local.controller.ingressController.resources.requests.cpu)).toBeLessThanOrEqual(50);
-    expect((kongChartValues(stackConfig("prod")) as { gateway: { replicaCount: number } }).gateway.replicaCount).toBeGreaterThanOrEqual(2);
+    expect((kongChartValues(stackConfig("prod"), catalog) as { gateway: { replicaCount: number } }).gateway.replicaCount).toBeGreaterThanOrEqual(2);
   });
 
   it("puts Kong's outbound in the mesh but not its public inbound, with the SLO buckets", () => {
-    const annotations = (kongChartValues(stackConfig("local")) as { gateway: { podAnnotations: Record<string, string> } }).gateway.podAnnotations;
+    const annotations = (kongChartValues(stackConfig("local"), catalog) as { gateway: { podAnnotations: Record<string, string> } }).gateway.podAnnotations;
     expect(annotations["traffic.sidecar.istio.io/includeInboundPorts"]).toBe("");
     expect(JSON.parse(annotations["sidecar.istio.io/statsHistogramBuckets"]).istiocustom).toEqual(expect.arrayContaining([50, 200]));
   });

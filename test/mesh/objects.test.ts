@@ -40,8 +40,18 @@ describe("mesh objects", () => {
     expect(pct("prod")).toBeLessThan(pct("local"));
   });
 
+  it("gives every latency SLO threshold of the catalog a bucket of its own", () => {
+    const variant = structuredClone(catalog);
+    const analytics = variant.services.find((x) => x.slo && x.criticality === "standard")!;
+    analytics.slo!.latency.thresholdMs = 350;
+    const buckets = (c: typeof catalog) => JSON.parse(proxyPodAnnotations(stackConfig("prod"), c)["sidecar.istio.io/statsHistogramBuckets"]).istiocustom as number[];
+    expect(buckets(catalog)).not.toContain(350);
+    expect(buckets(variant)).toContain(350);
+    for (const s of catalog.services) if (s.slo) expect(buckets(catalog)).toContain(s.slo.latency.thresholdMs);
+  });
+
   it("puts 50 ms and 200 ms latency buckets and breaker stats on every service pod", () => {
-    const a = proxyPodAnnotations(stackConfig("prod"));
+    const a = proxyPodAnnotations(stackConfig("prod"), catalog);
     const buckets = JSON.parse(a["sidecar.istio.io/statsHistogramBuckets"]) as Record<string, number[]>;
     expect(buckets.istiocustom).toContain(50);
     expect(buckets.istiocustom).toContain(200);

@@ -1,7 +1,6 @@
 /** Fields other controllers own after creation are left alone by updates (HPA vs Deployment replicas). */
 import { describe, expect, it } from "vitest";
 import { loadCatalog } from "../../infra/catalog/load";
-import { topicsByName } from "../../infra/catalog/derive";
 import type { KubeObject } from "../../infra/kube/object";
 import { controllerOwnedFields, workloadObjects } from "../../infra/workloads/spec";
 import { stackConfig } from "../mesh/stack";
@@ -12,7 +11,7 @@ describe("controllerOwnedFields", () => {
   it.each(["local", "prod"] as const)("%s: every service's Deployment leaves spec.replicas to its HPA, nothing else is ignored", (stack) => {
     const config = stackConfig(stack);
     for (const service of catalog.services) {
-      const objects = workloadObjects({ service, config, topics: topicsByName(catalog), zones: [], connection: { config: {}, secrets: {} } });
+      const objects = workloadObjects({ service, config, catalog, zones: [], connection: { config: {}, secrets: {} } });
       const deployment = objects.find((o) => o.kind === "Deployment")!;
       const hpa = objects.find((o) => o.kind === "HorizontalPodAutoscaler")!;
       expect((hpa.spec as { scaleTargetRef: { name: string } }).scaleTargetRef.name).toBe(deployment.metadata.name);
