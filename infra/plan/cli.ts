@@ -5,9 +5,7 @@
  * Exit codes: 0 plan written (and, with --diff, no changes); 2 with --diff, changes found;
  * 1 error (bad flags, bad config or catalog, schema violations, failed baseline).
  */
-import * as childProcess from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { loadCatalog } from "../catalog/load";
 import { observabilityArtifacts } from "../observability/artifacts";
@@ -17,7 +15,7 @@ import { kubeObjectsOfPlan, renderTree, writePlan } from "./output";
 import { loadStackConfig, REPO_ROOT, runPlan } from "./run";
 import { formatSchemaIssues, validateKubeObjects } from "./schemas";
 import { readPlanFile } from "./read";
-import type { Plan } from "./types";
+import { planAtGitRef } from "./baseline";
 
 export interface PlanCliOptions {
   stack: string;
@@ -66,30 +64,6 @@ export function parseArgs(argv: string[]): PlanCliOptions | "help" {
   };
 }
 
-/** Plans the same stack at a git ref, in a temporary export of that commit. */
-export function planAtGitRef(ref: string, stack: string): Plan {
-  const git = (args: string[], cwd = REPO_ROOT) => childProcess.execFileSync("git", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
-  try {
-    git(["rev-parse", "--verify", `${ref}^{commit}`]);
-  } catch {
-    throw new ValidationError("--diff", [{ path: "--diff", expected: "a plan.json file or a git ref", found: `"${ref}" (no such file or commit)` }]);
-  }
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "trademaster-baseline-"));
-  try {
-    childProcess.execSync(`git archive --format=tar ${JSON.stringify(ref)} | tar -x -C ${JSON.stringify(dir)}`, { cwd: REPO_ROOT, stdio: "pipe" });
-    fs.symlinkSync(path.join(REPO_ROOT, "node_modules"), path.join(dir, "node_modules"), "dir");
-    const out = path.join(dir, "out-baseline");
-    const r = childProcess.spawnSync(path.join(REPO_ROOT, "node_modules", ".bin", "tsx"), ["infra/plan/cli.ts", "--stack", stack, "--out", out, "--quiet"], {
-      cwd: dir,
-      encoding: "utf8",
-    });
-    if (r.status !== 0) throw new Error(`planning ${ref} failed (exit ${r.status}):\n${r.stderr || r.stdout}`);
-    return readPlanFile(path.join(out, "plan.json"));
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-}
-
 export async function main(argv: string[]): Promise<number> {
   const opts = parseArgs(argv);
   if (opts === "help") {
@@ -116,7 +90,7 @@ export async function main(argv: string[]): Promise<number> {
     console.log(`Wrote ${files} files to ${opts.out}/ in ${ms} ms.`);
   }
   if (!opts.diff) return 0;
-  const baseline = fs.existsSync(opts.diff) && fs.statSync(opts.diff).isFile() ? readPlanFile(opts.diff) : planAtGitRef(opts.diff, opts.stack);
+  const baseline = fs.existsSync(opts.diff) && fs.statSync(opts.diff).isFile() ? readPlanFile(opts.diff) : planAtGitRef(opts.diff, opts.stack, REPO_ROOT);
   const d = diffPlans(baseline, plan);
   console.log(opts.markdown ? renderDiffMarkdown(d, `Plan diff: stack ${opts.stack} (vs ${opts.diff})`) : renderDiffText(d));
   return hasChanges(d) ? 2 : 0;
