@@ -7,9 +7,11 @@
  * - EKS: Kubernetes Secrets envelope-encrypted with KMS, every control-plane log type, private
  *   endpoint (public only for listed CIDRs, never 0.0.0.0/0), API authentication mode, deletion
  *   protection with `protectData`; managed node groups labelled `workload-class`;
- * - ECR: scan on push, immutable tags, KMS encryption;
+ * - ECR: Inspector enhanced scanning (continuous), immutable tags, KMS encryption;
  * - S3 (backups, logs): SSE-KMS with bucket keys, versioning, all public access blocked, owner
- *   enforced, TLS-only bucket policy, lifecycle rules.
+ *   enforced, TLS-only bucket policy, lifecycle rules, server access logs into the access-log
+ *   bucket (SSE-S3: the log writers cannot use KMS);
+ * - CloudWatch log groups encrypted with the `logs` key (its policy lets CloudWatch Logs use it).
  * Stateful resources (keys, buckets, repositories, the cluster) get Pulumi `protect` from
  * `protectData`. Nothing here waits on the data stores, and the data stores wait only on the
  * network and the keys (see docs/deploy-times.md).
@@ -19,7 +21,9 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import type { ClusterTarget, PlatformContext } from "../contracts";
 import type { AwsConfig } from "../config/schema";
+import { privateBucket } from "./bucket";
 import {
+  accessLogsBucketPolicy,
   amiTypeFor,
   awsPrefix,
   BUCKET_RETENTION,
@@ -29,8 +33,10 @@ import {
   KMS_DELETION_WINDOW_DAYS,
   KMS_DOMAINS,
   kubeconfig,
+  logsKeyPolicy,
   LONG_TIMEOUTS,
   networkPlan,
+  registryScanning,
   nodeGroupLabels,
   type KmsDomain,
   ecrRepositoryUrl,
@@ -72,12 +78,18 @@ export class AwsFoundation extends pulumi.ComponentResource {
   readonly kmsKeys: Record<KmsDomain, aws.kms.Key>;
   /** Security group of each data store: ingress on its ports from the private subnets only. */
   readonly dataSecurityGroupIds: Record<"kafka" | "redis" | "postgres", pulumi.Output<string>>;
+  /**
+   * Access-log bucket (SSE-S3, private, versioned): S3 server access logs of every other bucket
+   * (`s3/<kind>/`), ALB access logs (`alb/`) and vended logs v2 such as CloudFront's (`AWSLogs/`).
+   */
+  readonly accessLogsBucket: aws.s3.Bucket;
+  /** Its policy: log writers must wait for it. */
+  readonly accessLogsBucketPolicy: aws.s3.BucketPolicy;
   /** Backups bucket (SSE-KMS `storage` key, versioned, private). */
   readonly backupsBucket: aws.s3.Bucket;
   /**
-   * Logs bucket (SSE-KMS `logs` key, versioned, private) for log archives and snapshots.
-   * AWS log delivery (ALB access logs, VPC flow logs) cannot write with this key's default policy:
-   * those need a bucket of their own (SSE-S3) or a key policy grant.
+   * Logs bucket (SSE-KMS `logs` key, versioned, private) for log archives. AWS log delivery
+   * that cannot use KMS writes into `accessLogsBucket` instead.
    */
   readonly logsBucket: aws.s3.Bucket;
   readonly cluster: aws.eks.Cluster;
@@ -112,6 +124,8 @@ export class AwsFoundation extends pulumi.ComponentResource {
           enableKeyRotation: true,
           rotationPeriodInDays: 365,
           deletionWindowInDays: KMS_DELETION_WINDOW_DAYS,
+          // The logs key also encrypts CloudWatch log groups: CloudWatch Logs needs a key-policy grant.
+          ...(domain === "logs" ? { policy: JSON.stringify(logsKeyPolicy(awsCfg.accountId, [awsCfg.region])) } : {}),
           tags: { ...tags, "trademaster:data-domain": domain },
         },
         stateful,
@@ -120,25 +134,16 @@ export class AwsFoundation extends pulumi.ComponentResource {
     }
     this.kmsKeys = keys;
 
-    // ---- S3: backups and logs --------------------------------------------------------------
-    const bucket = (kind: "backups" | "logs", key: aws.kms.Key): aws.s3.Bucket => {
-      const b = new aws.s3.Bucket(`${name}-${kind}`, { bucketPrefix: `${prefix}-${kind}-`, forceDestroy: false, tags: { ...tags, "trademaster:purpose": kind } }, stateful);
-      new aws.s3.BucketPublicAccessBlock(`${name}-${kind}`, { bucket: b.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true }, child);
-      new aws.s3.BucketOwnershipControls(`${name}-${kind}`, { bucket: b.id, rule: { objectOwnership: "BucketOwnerEnforced" } }, child);
-      new aws.s3.BucketServerSideEncryptionConfiguration(
-        `${name}-${kind}`,
-        { bucket: b.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: key.arn }, bucketKeyEnabled: true }] },
-        child,
-      );
-      new aws.s3.BucketVersioning(`${name}-${kind}`, { bucket: b.id, versioningConfiguration: { status: "Enabled" } }, child);
-      new aws.s3.BucketPolicy(
-        `${name}-${kind}`,
-        {
-          bucket: b.id,
-          policy: b.arn.apply((arn) => JSON.stringify({ Version: "2012-10-17", Statement: [denyInsecureTransport(arn)] })),
-        },
-        child,
-      );
+    // ---- S3: access logs, backups, logs ----------------------------------------------------
+    // The access-log bucket receives S3 server access logs of every other bucket, ALB access logs
+    // and CloudWatch vended logs v2 (CloudFront): SSE-S3, since none of those writers can use KMS.
+    const accessLogs = privateBucket(name, "access-logs", { bucketPrefix: `${prefix}-access-logs-`, tags, accessLogsBucket: false, protect }, this);
+    const accessLogsPolicy = new aws.s3.BucketPolicy(
+      `${name}-access-logs`,
+      { bucket: accessLogs.id, policy: accessLogs.arn.apply((arn) => JSON.stringify(accessLogsBucketPolicy(arn, awsCfg.accountId, awsCfg.region))) },
+      child,
+    );
+    const lifecycle = (kind: keyof typeof BUCKET_RETENTION, b: aws.s3.Bucket) => {
       const r = BUCKET_RETENTION[kind];
       new aws.s3.BucketLifecycleConfiguration(
         `${name}-${kind}`,
@@ -157,8 +162,23 @@ export class AwsFoundation extends pulumi.ComponentResource {
         },
         child,
       );
+    };
+    lifecycle("access-logs", accessLogs);
+    const bucket = (kind: "backups" | "logs", key: aws.kms.Key): aws.s3.Bucket => {
+      const b = privateBucket(name, kind, { bucketPrefix: `${prefix}-${kind}-`, tags, kmsKey: key, accessLogsBucket: accessLogs.bucket, protect }, this);
+      new aws.s3.BucketPolicy(
+        `${name}-${kind}`,
+        {
+          bucket: b.id,
+          policy: b.arn.apply((arn) => JSON.stringify({ Version: "2012-10-17", Statement: [denyInsecureTransport(arn)] })),
+        },
+        child,
+      );
+      lifecycle(kind, b);
       return b;
     };
+    this.accessLogsBucket = accessLogs;
+    this.accessLogsBucketPolicy = accessLogsPolicy;
     this.backupsBucket = bucket("backups", keys.storage);
     this.logsBucket = bucket("logs", keys.logs);
 
@@ -257,6 +277,9 @@ export class AwsFoundation extends pulumi.ComponentResource {
       );
       this.repositories[service.name] = repo;
     }
+    // Inspector enhanced scanning (OS and language packages, rescanned as new CVEs appear); it
+    // replaces the repositories' basic scan-on-push for the repositories it matches.
+    new aws.ecr.RegistryScanningConfiguration(`${name}-ecr-scanning`, registryScanning(prefix), child);
 
     // ---- EKS ---------------------------------------------------------------------------------
     const assume = (service: string) => JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: service }, Action: ["sts:AssumeRole", "sts:TagSession"] }] });
@@ -267,7 +290,7 @@ export class AwsFoundation extends pulumi.ComponentResource {
       (p) => new aws.iam.RolePolicyAttachment(`${name}-eks-node-${p.split("/").pop()}`, { role: nodeRole.name, policyArn: MANAGED_POLICY(p) }, child),
     );
     // Created first so EKS writes into a group with a retention, not an unbounded default one.
-    const controlPlaneLogs = new aws.cloudwatch.LogGroup(`${name}-eks-logs`, { name: `/aws/eks/${clusterName}/cluster`, retentionInDays: 365, tags }, child);
+    const controlPlaneLogs = new aws.cloudwatch.LogGroup(`${name}-eks-logs`, { name: `/aws/eks/${clusterName}/cluster`, retentionInDays: 365, kmsKeyId: keys.logs.arn, tags }, child);
 
     const cluster = new aws.eks.Cluster(
       `${name}-eks`,
@@ -333,6 +356,7 @@ export class AwsFoundation extends pulumi.ComponentResource {
       clusterName,
       privateSubnetIds: this.privateSubnetIds,
       dataSubnetIds: this.dataSubnetIds,
+      accessLogsBucket: this.accessLogsBucket.bucket,
       backupsBucket: this.backupsBucket.bucket,
       logsBucket: this.logsBucket.bucket,
     });

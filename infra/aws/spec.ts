@@ -138,6 +138,7 @@ export function kubeconfig(args: { clusterName: string; endpoint: string; certif
 
 /** Lifecycle rules of the backups and logs buckets (days). */
 export const BUCKET_RETENTION = {
+  "access-logs": { expireDays: 400, noncurrentVersionDays: 30, abortMultipartDays: 7 },
   backups: { noncurrentVersionDays: 90, abortMultipartDays: 7 },
   logs: { expireDays: 400, noncurrentVersionDays: 30, abortMultipartDays: 7 },
 } as const;
@@ -156,5 +157,128 @@ export function denyInsecureTransport(bucketArn: string): Record<string, unknown
     Action: "s3:*",
     Resource: [bucketArn, `${bucketArn}/*`],
     Condition: { Bool: { "aws:SecureTransport": "false" } },
+  };
+}
+
+/**
+ * Key prefixes of the access-log bucket, one per writer, so each bucket-policy grant covers only
+ * its own writer's objects.
+ */
+export const ACCESS_LOG_PREFIXES = {
+  /** S3 server access logs: `s3/<bucket>/`. */
+  s3: "s3/",
+  /** ALB access logs (`<prefix>/AWSLogs/<account>/elasticloadbalancing/...`). */
+  alb: "alb",
+} as const;
+
+/**
+ * Accounts through which Elastic Load Balancing writes access logs in the Regions opened before
+ * August 2022 (ALB user guide, "Enable access logs", step 2). Newer Regions accept only the
+ * `logdelivery.elasticloadbalancing.amazonaws.com` service principal.
+ */
+export const ELB_LOG_DELIVERY_ACCOUNTS: Readonly<Record<string, string>> = {
+  "us-east-1": "127311923021",
+  "us-east-2": "033677994240",
+  "us-west-1": "027434742980",
+  "us-west-2": "797873946194",
+  "af-south-1": "098369216593",
+  "ca-central-1": "985666609251",
+  "eu-central-1": "054676820928",
+  "eu-west-1": "156460612806",
+  "eu-west-2": "652711504416",
+  "eu-south-1": "635631232127",
+  "eu-west-3": "009996457667",
+  "eu-north-1": "897822967062",
+  "ap-east-1": "754344448648",
+  "ap-northeast-1": "582318560864",
+  "ap-northeast-2": "600734575887",
+  "ap-northeast-3": "383597477331",
+  "ap-southeast-1": "114774131450",
+  "ap-southeast-2": "783225319266",
+  "ap-south-1": "718504428378",
+  "me-south-1": "076674570225",
+  "sa-east-1": "507241528517",
+};
+
+/**
+ * Policy of the access-log bucket (SSE-S3: neither S3 server access logging nor ELB log delivery
+ * can write with a KMS key). Writers, each limited to its prefix and to this account:
+ * - S3 server access logging (`logging.s3.amazonaws.com`, S3 user guide "Enabling server access
+ *   logging", bucket-policy variant required when Object Ownership is bucket-owner-enforced);
+ * - ALB access logs: the Region's ELB account where one exists, and the ELB service principal;
+ * - CloudWatch vended logs v2 (`delivery.logs.amazonaws.com`): CloudFront standard logging v2 and
+ *   other V2 sources ("Logs sent to Amazon S3 [V2]"); no ACL needed, unlike CloudFront's legacy logs.
+ */
+export function accessLogsBucketPolicy(bucketArn: string, accountId: string, region: string): Record<string, unknown> {
+  const elbAccount = ELB_LOG_DELIVERY_ACCOUNTS[region];
+  const sourceAccount = { "aws:SourceAccount": accountId };
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "S3ServerAccessLogs",
+        Effect: "Allow",
+        Principal: { Service: "logging.s3.amazonaws.com" },
+        Action: "s3:PutObject",
+        Resource: `${bucketArn}/${ACCESS_LOG_PREFIXES.s3}*`,
+        Condition: { StringEquals: sourceAccount },
+      },
+      {
+        Sid: "ElbAccessLogs",
+        Effect: "Allow",
+        Principal: elbAccount
+          ? { AWS: `arn:aws:iam::${elbAccount}:root`, Service: "logdelivery.elasticloadbalancing.amazonaws.com" }
+          : { Service: "logdelivery.elasticloadbalancing.amazonaws.com" },
+        Action: "s3:PutObject",
+        Resource: `${bucketArn}/${ACCESS_LOG_PREFIXES.alb}/AWSLogs/${accountId}/*`,
+      },
+      {
+        Sid: "AWSLogDeliveryWrite",
+        Effect: "Allow",
+        Principal: { Service: "delivery.logs.amazonaws.com" },
+        Action: "s3:PutObject",
+        Resource: `${bucketArn}/AWSLogs/${accountId}/*`,
+        Condition: { StringEquals: { ...sourceAccount, "s3:x-amz-acl": "bucket-owner-full-control" }, ArnLike: { "aws:SourceArn": `arn:aws:logs:*:${accountId}:*` } },
+      },
+      {
+        Sid: "AWSLogDeliveryAclCheck",
+        Effect: "Allow",
+        Principal: { Service: "delivery.logs.amazonaws.com" },
+        Action: ["s3:GetBucketAcl", "s3:ListBucket"],
+        Resource: bucketArn,
+        Condition: { StringEquals: sourceAccount, ArnLike: { "aws:SourceArn": `arn:aws:logs:*:${accountId}:*` } },
+      },
+      denyInsecureTransport(bucketArn),
+    ],
+  };
+}
+
+/**
+ * Key policy of a key that encrypts CloudWatch log groups: the account administers it (IAM
+ * policies apply), and CloudWatch Logs of the listed Regions may use it for this account's log
+ * groups only (CloudWatch Logs user guide, "Encrypt log data in CloudWatch Logs using AWS KMS").
+ */
+export function logsKeyPolicy(accountId: string, regions: string[]): Record<string, unknown> {
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      { Sid: "AccountAdministers", Effect: "Allow", Principal: { AWS: `arn:aws:iam::${accountId}:root` }, Action: "kms:*", Resource: "*" },
+      ...regions.map((region) => ({
+        Sid: `CloudWatchLogs${region.replace(/-/g, "")}`,
+        Effect: "Allow",
+        Principal: { Service: `logs.${region}.amazonaws.com` },
+        Action: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+        Resource: "*",
+        Condition: { ArnLike: { "kms:EncryptionContext:aws:logs:arn": `arn:aws:logs:${region}:${accountId}:log-group:*` } },
+      })),
+    ],
+  };
+}
+
+/** ECR registry scanning: Inspector enhanced scanning, continuous, for this stack's repositories. */
+export function registryScanning(prefix: string): { scanType: "ENHANCED"; rules: Array<{ scanFrequency: "CONTINUOUS_SCAN"; repositoryFilters: Array<{ filter: string; filterType: "WILDCARD" }> }> } {
+  return {
+    scanType: "ENHANCED",
+    rules: [{ scanFrequency: "CONTINUOUS_SCAN", repositoryFilters: [{ filter: `${prefix}/*`, filterType: "WILDCARD" }] }],
   };
 }

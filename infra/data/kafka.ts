@@ -105,7 +105,7 @@ export class EventBus extends pulumi.ComponentResource {
       { name: `${prefix}-kafka`, kafkaVersions: [k.version], serverProperties: mskServerProperties(k), description: "TradeMaster brokers: no auto-create, ACLs required" },
       child,
     );
-    const brokerLogs = new aws.cloudwatch.LogGroup(`${name}-broker-logs`, { name: `/trademaster/${config.stack}/msk`, retentionInDays: 90 }, child);
+    const brokerLogs = new aws.cloudwatch.LogGroup(`${name}-broker-logs`, { name: `/trademaster/${config.stack}/msk`, retentionInDays: 90, kmsKeyId: f.kmsKeys.logs.arn }, child);
 
     const cluster = new aws.msk.Cluster(
       `${name}-msk`,

@@ -83,7 +83,7 @@ export class Cache extends pulumi.ComponentResource {
       ),
     ];
     const userGroup = new aws.elasticache.UserGroup(`${name}-users`, { userGroupId: `${prefix}-redis`, engine: "redis", userIds: users.map((u) => u.userId) }, child);
-    const slowLog = new aws.cloudwatch.LogGroup(`${name}-slow-log`, { name: `/trademaster/${config.stack}/redis/slow-log`, retentionInDays: 30 }, child);
+    const slowLog = new aws.cloudwatch.LogGroup(`${name}-slow-log`, { name: `/trademaster/${config.stack}/redis/slow-log`, retentionInDays: 30, kmsKeyId: f.kmsKeys.logs.arn }, child);
     const failover = r.multiAzFailover && r.replicasPerShard >= 1;
     const group = new aws.elasticache.ReplicationGroup(
       `${name}-redis`,

@@ -2,21 +2,27 @@
  * AWS edge (staging, prod): the public entry of the API and the CDN for static assets.
  * - Application Load Balancer in the public subnets: HTTPS only (ACM certificate, TLS 1.3/1.2
  *   policy, HTTP redirected), invalid headers dropped, deletion protection with `protectData`,
- *   access logs in a bucket of its own; it re-encrypts to Kong's TLS node port on the nodes.
- * - WAFv2 web ACL on the ALB: per-IP rate-based rule + AWS managed Common, SQLi and Known Bad
- *   Inputs groups; logs to CloudWatch with the Authorization header redacted.
+ *   access logs in the stack's access-log bucket; it re-encrypts to Kong's TLS node port.
+ * - WAFv2 web ACLs on the ALB (REGIONAL) and on CloudFront (CLOUDFRONT, in us-east-1): per-IP
+ *   rate-based rule + AWS managed Common, SQLi and Known Bad Inputs groups; logs to KMS-encrypted
+ *   CloudWatch log groups with the Authorization header redacted.
  * - CloudFront for static assets from a private S3 bucket through Origin Access Control, HTTPS
- *   only, compressed, with a response headers policy carrying the same security headers as Kong.
+ *   only, compressed, with a response headers policy carrying the same security headers as Kong,
+ *   and standard logging v2 into the access-log bucket.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import type { PlatformContext } from "../contracts";
 import type { AwsFoundation } from "../aws";
+import { privateBucket } from "../aws/bucket";
+import { ACCESS_LOG_PREFIXES, logsKeyPolicy } from "../aws/spec";
 import { KONG_PROXY_NODE_PORTS } from "../gateway/identity";
 import {
   ALB_SSL_POLICY,
-  albLogsBucketPolicy,
   CACHING_OPTIMIZED_POLICY_ID,
+  CLOUDFRONT_LOG_FORMAT,
+  CLOUDFRONT_LOG_SUFFIX,
+  CLOUDFRONT_REGION,
   CLOUDFRONT_MIN_TLS,
   cloudfrontUsesStackCertificate,
   edgeHosts,
@@ -27,7 +33,7 @@ import {
 } from "./spec";
 
 /** What the edge uses of the AWS foundation (kept explicit so either side can evolve). */
-export type EdgeFoundation = Pick<AwsFoundation, "prefix" | "vpcId" | "publicSubnetIds" | "clusterSecurityGroupId" | "nodeGroups">;
+export type EdgeFoundation = Pick<AwsFoundation, "prefix" | "vpcId" | "publicSubnetIds" | "clusterSecurityGroupId" | "nodeGroups" | "accessLogsBucket" | "accessLogsBucketPolicy" | "kmsKeys">;
 
 export interface AwsEdgeArgs extends PlatformContext {
   foundation: EdgeFoundation;
@@ -37,6 +43,8 @@ export class AwsEdge extends pulumi.ComponentResource {
   readonly albDnsName: pulumi.Output<string>;
   readonly cdnDomainName: pulumi.Output<string>;
   readonly webAclArn: pulumi.Output<string>;
+  /** Web ACL of the CloudFront distribution (scope CLOUDFRONT, us-east-1). */
+  readonly cdnWebAclArn: pulumi.Output<string>;
 
   constructor(name: string, args: AwsEdgeArgs, opts?: pulumi.ComponentResourceOptions) {
     super("trademaster:edge:AwsEdge", name, {}, opts);
@@ -47,35 +55,11 @@ export class AwsEdge extends pulumi.ComponentResource {
     const child: pulumi.CustomResourceOptions = { parent: this };
     const stateful: pulumi.CustomResourceOptions = { parent: this, protect: config.protectData };
     const hosts = edgeHosts(config);
+    if (!config.aws) throw new Error("the AWS edge needs the aws block of the stack config");
+    const accountId = config.aws.accountId;
 
-    // ---- private buckets: ALB access logs (SSE-S3: ELB log delivery cannot use KMS), static assets
-    //      (SSE-KMS with a key of its own, readable by this distribution only).
-    const privateBucket = (kind: string, kmsKey?: aws.kms.Key) => {
-      const b = new aws.s3.Bucket(`${name}-${kind}`, { bucketPrefix: `${prefix}-${kind}-`, forceDestroy: false, tags: { ...tags, "trademaster:purpose": kind } }, stateful);
-      new aws.s3.BucketPublicAccessBlock(`${name}-${kind}`, { bucket: b.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true }, child);
-      new aws.s3.BucketOwnershipControls(`${name}-${kind}`, { bucket: b.id, rule: { objectOwnership: "BucketOwnerEnforced" } }, child);
-      const sse = kmsKey
-        ? { sseAlgorithm: "aws:kms", kmsMasterKeyId: kmsKey.arn }
-        : { sseAlgorithm: "AES256" };
-      new aws.s3.BucketServerSideEncryptionConfiguration(
-        `${name}-${kind}`,
-        { bucket: b.id, rules: [{ applyServerSideEncryptionByDefault: sse, bucketKeyEnabled: kmsKey !== undefined }] },
-        child,
-      );
-      new aws.s3.BucketVersioning(`${name}-${kind}`, { bucket: b.id, versioningConfiguration: { status: "Enabled" } }, child);
-      return b;
-    };
-    const albLogs = privateBucket("alb-logs");
-    const albLogsPolicy = new aws.s3.BucketPolicy(
-      `${name}-alb-logs`,
-      { bucket: albLogs.id, policy: albLogs.arn.apply((arn) => JSON.stringify(albLogsBucketPolicy(arn, "alb"))) },
-      child,
-    );
-    new aws.s3.BucketLifecycleConfiguration(
-      `${name}-alb-logs`,
-      { bucket: albLogs.id, rules: [{ id: "expire", status: "Enabled", filter: {}, expiration: { days: 90 }, noncurrentVersionExpiration: { noncurrentDays: 30 } }] },
-      child,
-    );
+    const accessLogs = foundation.accessLogsBucket;
+    const logsKey = foundation.kmsKeys.logs;
 
     // ---- load balancer -------------------------------------------------------------------------
     const albSg = new aws.ec2.SecurityGroup(`${name}-alb`, { vpcId: foundation.vpcId, description: "Public API load balancer", tags: { ...tags, Name: `${prefix}-alb` } }, child);
@@ -104,10 +88,10 @@ export class AwsEdge extends pulumi.ComponentResource {
         dropInvalidHeaderFields: true,
         enableDeletionProtection: config.protectData,
         idleTimeout: 3600, // WebSocket streams stay open through the ALB
-        accessLogs: { bucket: albLogs.bucket, prefix: "alb", enabled: true },
+        accessLogs: { bucket: accessLogs.bucket, prefix: ACCESS_LOG_PREFIXES.alb, enabled: true },
         tags,
       },
-      { parent: this, dependsOn: [albLogsPolicy] },
+      { parent: this, dependsOn: [foundation.accessLogsBucketPolicy] },
     );
     const kongTargets = new aws.lb.TargetGroup(
       `${name}-kong`,
@@ -158,7 +142,7 @@ export class AwsEdge extends pulumi.ComponentResource {
     );
     new aws.wafv2.WebAclAssociation(`${name}-waf`, { resourceArn: alb.arn, webAclArn: acl.arn }, child);
     // WAF log groups must be named aws-waf-logs-*.
-    const wafLogs = new aws.cloudwatch.LogGroup(`${name}-waf-logs`, { name: `aws-waf-logs-${prefix}-api`, retentionInDays: 90, tags }, child);
+    const wafLogs = new aws.cloudwatch.LogGroup(`${name}-waf-logs`, { name: `aws-waf-logs-${prefix}-api`, retentionInDays: 90, kmsKeyId: logsKey.arn, tags }, child);
     new aws.wafv2.WebAclLoggingConfiguration(
       `${name}-waf`,
       { resourceArn: acl.arn, logDestinationConfigs: [wafLogs.arn], redactedFields: [{ singleHeader: { name: "authorization" } }] },
@@ -166,12 +150,44 @@ export class AwsEdge extends pulumi.ComponentResource {
     );
 
     // ---- CloudFront for static assets ---------------------------------------------------------
+    // CloudFront's web ACL, its log group and the log delivery live in us-east-1 whatever the
+    // stack's Region: WAF scope CLOUDFRONT and CloudFront's delivery sources exist only there.
+    const usEast1 = new aws.Provider(`${name}-${CLOUDFRONT_REGION}`, { region: CLOUDFRONT_REGION }, { parent: this });
+    const inUsEast1: pulumi.CustomResourceOptions = { parent: this, provider: usEast1 };
     const assetsKey = new aws.kms.Key(
       `${name}-static-assets`,
       { description: `TradeMaster ${config.stack} static assets (CloudFront OAC)`, enableKeyRotation: true, deletionWindowInDays: 30, tags },
       stateful,
     );
-    const assets = privateBucket("static-assets", assetsKey);
+    const assets = privateBucket(name, "static-assets", { bucketPrefix: `${prefix}-static-assets-`, tags, kmsKey: assetsKey, accessLogsBucket: accessLogs.bucket, protect: config.protectData }, this);
+    const cdnAcl = new aws.wafv2.WebAcl(
+      `${name}-cdn-waf`,
+      {
+        name: `${prefix}-cdn`,
+        scope: "CLOUDFRONT",
+        description: `TradeMaster ${config.stack} static assets: rate limit + AWS managed rules`,
+        defaultAction: { allow: {} },
+        rules: wafRules(config, `${prefix}-cdn`),
+        visibilityConfig: { cloudwatchMetricsEnabled: true, metricName: `${prefix}-cdn`, sampledRequestsEnabled: true },
+        tags,
+      },
+      inUsEast1,
+    );
+    // A key of its own in us-east-1 (a log group can use only a key of its Region).
+    const edgeLogsKey = new aws.kms.Key(
+      `${name}-cdn-logs`,
+      {
+        description: `TradeMaster ${config.stack}: CloudFront WAF logs (${CLOUDFRONT_REGION})`,
+        enableKeyRotation: true,
+        rotationPeriodInDays: 365,
+        deletionWindowInDays: 30,
+        policy: JSON.stringify(logsKeyPolicy(accountId, [CLOUDFRONT_REGION])),
+        tags,
+      },
+      { ...inUsEast1, protect: config.protectData },
+    );
+    const cdnWafLogs = new aws.cloudwatch.LogGroup(`${name}-cdn-waf-logs`, { name: `aws-waf-logs-${prefix}-cdn`, retentionInDays: 90, kmsKeyId: edgeLogsKey.arn, tags }, inUsEast1);
+    new aws.wafv2.WebAclLoggingConfiguration(`${name}-cdn-waf`, { resourceArn: cdnAcl.arn, logDestinationConfigs: [cdnWafLogs.arn], redactedFields: [{ singleHeader: { name: "authorization" } }] }, inUsEast1);
     const oac = new aws.cloudfront.OriginAccessControl(
       `${name}-static`,
       { name: `${prefix}-static`, description: "Static assets bucket", originAccessControlOriginType: "s3", signingBehavior: "always", signingProtocol: "sigv4" },
@@ -207,9 +223,28 @@ export class AwsEdge extends pulumi.ComponentResource {
         viewerCertificate: ownCert
           ? { acmCertificateArn: config.gateway.certificateArn, sslSupportMethod: "sni-only", minimumProtocolVersion: CLOUDFRONT_MIN_TLS }
           : { cloudfrontDefaultCertificate: true },
+        webAclId: cdnAcl.arn,
         tags,
       },
       child,
+    );
+    // Standard logging v2 (CloudWatch vended logs) into the access-log bucket: no S3 ACLs needed,
+    // unlike legacy logging, so the bucket keeps ACLs disabled.
+    const cdnLogSource = new aws.cloudwatch.LogDeliverySource(`${name}-cdn-access-logs`, { name: `${prefix}-cdn-access`, logType: "ACCESS_LOGS", resourceArn: cdn.arn, tags }, inUsEast1);
+    const cdnLogDestination = new aws.cloudwatch.LogDeliveryDestination(
+      `${name}-cdn-access-logs`,
+      { name: `${prefix}-cdn-access-s3`, outputFormat: CLOUDFRONT_LOG_FORMAT, deliveryDestinationConfiguration: { destinationResourceArn: accessLogs.arn }, tags },
+      inUsEast1,
+    );
+    new aws.cloudwatch.LogDelivery(
+      `${name}-cdn-access-logs`,
+      {
+        deliverySourceName: cdnLogSource.name,
+        deliveryDestinationArn: cdnLogDestination.arn,
+        s3DeliveryConfigurations: [{ suffixPath: CLOUDFRONT_LOG_SUFFIX, enableHiveCompatiblePath: false }],
+        tags,
+      },
+      { ...inUsEast1, dependsOn: [foundation.accessLogsBucketPolicy] },
     );
     // The account keeps administration; CloudFront may decrypt for this distribution only.
     new aws.kms.KeyPolicy(
@@ -229,6 +264,7 @@ export class AwsEdge extends pulumi.ComponentResource {
     this.albDnsName = alb.dnsName;
     this.cdnDomainName = cdn.domainName;
     this.webAclArn = acl.arn;
-    this.registerOutputs({ albDnsName: this.albDnsName, cdnDomainName: this.cdnDomainName, webAclArn: this.webAclArn, apiHost: hosts.api });
+    this.cdnWebAclArn = cdnAcl.arn;
+    this.registerOutputs({ albDnsName: this.albDnsName, cdnDomainName: this.cdnDomainName, webAclArn: this.webAclArn, cdnWebAclArn: this.cdnWebAclArn, apiHost: hosts.api });
   }
 }

@@ -10,6 +10,12 @@ import { hstsMaxAgeSeconds, LEAKY_RESPONSE_HEADERS, SECURITY_HEADERS } from "../
 export const ALB_SSL_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
 /** CloudFront minimum viewer TLS when it serves our own certificate. */
 export const CLOUDFRONT_MIN_TLS = "TLSv1.2_2021";
+/** Region of CloudFront's control plane: WAF scope CLOUDFRONT, vended-log delivery sources, ACM. */
+export const CLOUDFRONT_REGION = "us-east-1";
+/** Output format of CloudFront standard logs v2 (one of json, plain, w3c, parquet for CloudFront). */
+export const CLOUDFRONT_LOG_FORMAT = "json";
+/** S3 key suffix of CloudFront standard logs v2 (after `AWSLogs/<account>/CloudFront/`). */
+export const CLOUDFRONT_LOG_SUFFIX = "{DistributionId}/{yyyy}/{MM}/{dd}/{HH}";
 /** AWS managed cache policy "CachingOptimized" (static assets, gzip/brotli). */
 export const CACHING_OPTIMIZED_POLICY_ID = "658327ea-f89d-4fab-a63d-7e88639e58f6";
 
@@ -136,23 +142,6 @@ export function staticAssetsKeyPolicy(keyArn: string, distributionArn: string): 
         Resource: "*",
       },
       forThisDistribution("CloudFrontDecryptsForThisDistribution", ["kms:Decrypt"], "*", distributionArn),
-    ],
-  };
-}
-
-/** ALB access-log bucket policy: written by the ELB log delivery service only, TLS only. */
-export function albLogsBucketPolicy(bucketArn: string, accountPrefix: string): Record<string, unknown> {
-  return {
-    Version: "2012-10-17",
-    Statement: [
-      {
-        Sid: "ElbLogDelivery",
-        Effect: "Allow",
-        Principal: { Service: "logdelivery.elasticloadbalancing.amazonaws.com" },
-        Action: "s3:PutObject",
-        Resource: `${bucketArn}/${accountPrefix}/*`,
-      },
-      denyInsecureTransport(bucketArn),
     ],
   };
 }

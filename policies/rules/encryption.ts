@@ -77,10 +77,11 @@ const SSE_TYPES = [
 ];
 
 /**
- * Buckets that receive load-balancer access logs: ELB writes only to SSE-S3 (AES256) buckets, an
- * AWS constraint, so they are the one place AES256 is accepted. Recognized by resource name.
+ * Buckets that receive AWS-delivered logs: ELB and S3 server access logging write only to SSE-S3
+ * (AES256) buckets, an AWS constraint, so they are the one place AES256 is accepted (the stack's
+ * `access-logs` bucket, or a load balancer's own). Recognized by resource name.
  */
-export const SSE_S3_ONLY = /(^|-)(alb|nlb|elb|lb)-(access-)?logs$/;
+export const SSE_S3_ONLY = /(^|-)((alb|nlb|elb|lb)-(access-)?logs|access-logs)$/;
 
 function sseRuleProblems(rules: unknown[], sseS3Allowed = false): string[] {
   if (rules.length === 0) return ["no rule"];

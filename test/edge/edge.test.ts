@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { API_RESPONSE_HEADERS, SECURITY_HEADERS } from "../../infra/gateway/security-headers";
 import { responseHeadersPolicyConfig, staticBucketPolicy, wafRules } from "../../infra/edge/spec";
+import type { PlanResource } from "../../infra/plan/types";
 import { ofType, planFor } from "../helpers/plan";
 import { stackConfig } from "../mesh/stack";
 
@@ -79,7 +80,7 @@ describe("edge in the offline plan", () => {
     expect(alb.inputs.dropInvalidHeaderFields).toBe(true);
     expect(alb.inputs.enableDeletionProtection).toBe(config.protectData);
     const [assoc] = ofType(plan, "aws:wafv2/webAclAssociation:WebAclAssociation");
-    const [acl] = ofType(plan, "aws:wafv2/webAcl:WebAcl");
+    const acl = ofType(plan, "aws:wafv2/webAcl:WebAcl").find((a) => a.inputs.scope === "REGIONAL")!;
     expect(assoc.dependencies).toEqual(expect.arrayContaining([acl.urn, alb.urn]));
     expect(acl.inputs.scope).toBe("REGIONAL");
     // Every edge resource sits under the AwsEdge component (reviewable as one unit in the plan).
@@ -101,7 +102,49 @@ describe("edge in the offline plan", () => {
     expect(oac.inputs.signingBehavior).toBe("always");
     expect(cdn.dependencies).toContain(oac.urn);
     const blocks = ofType(plan, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock").filter((b) => b.parent === cdn.parent);
-    expect(blocks.length).toBe(2);
+    expect(blocks.length).toBe(1); // static assets; access logs go to the foundation's bucket
     for (const b of blocks) expect(b.inputs).toMatchObject({ blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true });
+  });
+});
+
+describe("CloudFront protection and logging", () => {
+  it.each(AWS_STACKS)("has a CLOUDFRONT web ACL in us-east-1, with KMS-encrypted logs there (%s)", async (stack) => {
+    const plan = await planFor(stack);
+    const [usEast1] = ofType(plan, "pulumi:providers:aws").filter((p) => p.inputs.region === "us-east-1");
+    expect(usEast1).toBeDefined();
+    const inUsEast1 = (r: PlanResource) => r.provider?.startsWith(usEast1.urn) === true;
+    const [cdn] = ofType(plan, "aws:cloudfront/distribution:Distribution");
+    const acl = ofType(plan, "aws:wafv2/webAcl:WebAcl").find((a) => a.inputs.scope === "CLOUDFRONT")!;
+    expect(inUsEast1(acl)).toBe(true);
+    expect(cdn.dependencies).toContain(acl.urn); // webAclId = the ACL's ARN
+    expect(cdn.inputs).toHaveProperty("webAclId");
+    const rules = acl.inputs.rules as Array<{ name: string }>;
+    expect(rules.map((r) => r.name)).toEqual(expect.arrayContaining(["rate-limit-per-ip", "AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet"]));
+    const logging = ofType(plan, "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration").find((l) => l.dependencies.includes(acl.urn))!;
+    expect(inUsEast1(logging)).toBe(true);
+    const group = ofType(plan, "aws:cloudwatch/logGroup:LogGroup").find((g) => logging.dependencies.includes(g.urn))!;
+    expect(group.inputs.name as string).toMatch(/^aws-waf-logs-/);
+    expect(inUsEast1(group)).toBe(true);
+    // The distribution keeps its security-headers policy.
+    const [rhp] = ofType(plan, "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy");
+    expect(cdn.dependencies).toContain(rhp.urn);
+  });
+
+  it.each(AWS_STACKS)("delivers standard logs v2 from the distribution to the access-log bucket (%s)", async (stack) => {
+    const plan = await planFor(stack);
+    const [cdn] = ofType(plan, "aws:cloudfront/distribution:Distribution");
+    const [source] = ofType(plan, "aws:cloudwatch/logDeliverySource:LogDeliverySource");
+    expect(source.inputs.logType).toBe("ACCESS_LOGS");
+    expect(source.dependencies).toContain(cdn.urn);
+    const [destination] = ofType(plan, "aws:cloudwatch/logDeliveryDestination:LogDeliveryDestination");
+    const accessLogs = ofType(plan, "aws:s3/bucket:Bucket").find((b) => (b.inputs.tags as Record<string, string>)["trademaster:purpose"] === "access-logs")!;
+    expect(destination.dependencies).toContain(accessLogs.urn);
+    expect(["json", "plain", "w3c", "parquet"]).toContain(destination.inputs.outputFormat);
+    const [delivery] = ofType(plan, "aws:cloudwatch/logDelivery:LogDelivery");
+    expect(delivery.dependencies).toEqual(expect.arrayContaining([source.urn, destination.urn]));
+    // CloudFront's delivery source exists only in us-east-1.
+    for (const r of [source, destination, delivery]) expect(plan.resources.find((p) => r.provider?.startsWith(p.urn))?.inputs.region).toBe("us-east-1");
+    // Legacy logging (needs S3 ACLs) is not used.
+    expect(cdn.inputs.loggingConfig).toBeUndefined();
   });
 });
