@@ -2,9 +2,8 @@
  * Loads the service catalog (YAML) and validates its shape and its references. Pure apart from
  * reading the file.
  */
-import * as fs from "node:fs";
 import * as path from "node:path";
-import * as yaml from "js-yaml";
+import { CONFIG_LIMITS, parseYaml, readTextFile, shownPath } from "../io/read";
 import { parseDocument, ValidationError, type Issue } from "../validation/schema";
 import { catalogCheck, type Catalog } from "./schema";
 
@@ -13,25 +12,13 @@ export const DEFAULT_CATALOG = path.join(__dirname, "catalog.yaml");
 
 /** Reads and validates a catalog file; throws ValidationError naming the file and key paths. */
 export function loadCatalog(file: string = DEFAULT_CATALOG): Catalog {
-  const shown = path.relative(process.cwd(), file) || file;
-  let text: string;
-  try {
-    text = fs.readFileSync(file, "utf8");
-  } catch (e) {
-    throw new ValidationError(shown, [{ path: "(file)", expected: "a readable YAML file", found: (e as Error).message }]);
-  }
-  return parseCatalog(text, shown);
+  const shown = shownPath(file);
+  return parseCatalog(readTextFile(file, CONFIG_LIMITS.maxBytes, "YAML file", shown), shown);
 }
 
-/** Parses catalog YAML text; `file` is only used in error messages. */
+/** Parses catalog YAML text (within CONFIG_LIMITS); `file` is only used in error messages. */
 export function parseCatalog(text: string, file: string): Catalog {
-  let doc: unknown;
-  try {
-    doc = yaml.load(text);
-  } catch (e) {
-    throw new ValidationError(file, [{ path: "(document)", expected: "valid YAML", found: (e as Error).message.split("\n")[0] }]);
-  }
-  const catalog = parseDocument(file, catalogCheck, doc);
+  const catalog = parseDocument(file, catalogCheck, parseYaml(text, file, CONFIG_LIMITS));
   const issues = referenceIssues(catalog);
   if (issues.length) throw new ValidationError(file, issues);
   return catalog;

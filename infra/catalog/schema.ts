@@ -4,6 +4,7 @@
  */
 import {
   bool,
+  configMapKey,
   CPU_QUANTITY,
   DNS_LABEL,
   int,
@@ -131,7 +132,7 @@ const service = obj({
   /** Consistent-hash affinity header at the mesh (WebSocket gateway uses the user id). */
   affinityHeader: optional(str({ pattern: /^[a-z0-9-]+$/, patternName: "a lowercase header name" })),
   /** Non-secret settings passed as environment variables. */
-  settings: optional(record(str()), {} as Record<string, string>),
+  settings: optional(record(str(), configMapKey), {} as Record<string, string>),
 });
 
 const topic = obj({

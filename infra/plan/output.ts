@@ -1,7 +1,7 @@
 /** Renders and writes the offline plan: the preview-like tree, plan.json and manifests. Pure except the writer. */
-import * as fs from "node:fs";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
+import { writeOutputDir, type OutputDirOptions } from "../io/output-dir";
 import type { Plan, PlanResource } from "./types";
 
 /** A Kubernetes object of the plan and the URN of the resource that declares it. */
@@ -54,21 +54,20 @@ export function manifestYaml(obj: Record<string, unknown>): string {
   return yaml.dump(obj, { sortKeys: true, lineWidth: 120, noRefs: true });
 }
 
-/** Writes plan.json, manifests/ and extra artifacts under `dir` (which is emptied first). */
-export function writePlan(plan: Plan, dir: string, artifacts: Record<string, string> = {}): { files: number } {
-  fs.rmSync(dir, { recursive: true, force: true });
-  fs.mkdirSync(dir, { recursive: true });
-  let files = 0;
-  const write = (rel: string, content: string) => {
-    const file = path.join(dir, rel);
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, content);
-    files++;
-  };
-  write("plan.json", stableJson(plan));
-  for (const { object } of kubeObjectsOfPlan(plan)) write(path.join("manifests", manifestPath(object)), manifestYaml(object));
-  for (const [rel, content] of Object.entries(artifacts).sort(([a], [b]) => a.localeCompare(b))) write(rel, content);
-  return { files };
+/**
+ * Writes plan.json, manifests/ and extra artifacts as the directory `dir`, atomically (see
+ * writeOutputDir: a previous output is replaced only if this tool wrote it; on failure it stays).
+ */
+export function writePlan(plan: Plan, dir: string, artifacts: Record<string, string> = {}, opts: Omit<OutputDirOptions, "tool"> = {}): { files: number } {
+  return writeOutputDir(
+    dir,
+    (out) => {
+      out.write("plan.json", stableJson(plan));
+      for (const { object } of kubeObjectsOfPlan(plan)) out.write(path.join("manifests", manifestPath(object)), manifestYaml(object));
+      for (const [rel, content] of Object.entries(artifacts).sort(([a], [b]) => a.localeCompare(b))) out.write(rel, content);
+    },
+    { ...opts, tool: "plan" },
+  );
 }
 
 /** A tree like `pulumi preview`: every resource under its parent, then counts per type. */
@@ -101,5 +100,46 @@ export function renderTree(plan: Plan, opts: { maxDepth?: number } = {}): string
   for (const [t, n, f] of rows) lines.push(` +  ${t.padEnd(w0)}  ${n.padEnd(w1)}  create${f ? ` (${f})` : ""}`);
   lines.push("", "Resources:", `    + ${plan.summary.total} to create`, "", "By type:");
   for (const [type, count] of Object.entries(plan.summary.byType)) lines.push(`    ${String(count).padStart(4)}  ${type}`);
+  return lines.join("\n");
+}
+
+/** Wraps text to `width` columns at spaces, indenting continuation lines. */
+export function wrap(text: string, width: number, indent = "    "): string {
+  const lines: string[] = [];
+  let line = "";
+  for (const word of text.split(/\s+/)) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = indent + word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) lines.push(line);
+  return lines.map((l) => (l.length > width ? `${l.slice(0, width - 3)}...` : l)).join("\n");
+}
+
+/**
+ * The default terminal view of a plan, at most `width` columns: totals, then resources per
+ * component of ours (with the number of instances). `renderTree` has every resource.
+ */
+export function renderSummary(plan: Plan, width = 100): string {
+  const perComponent = new Map<string, { instances: number; resources: number }>();
+  for (const r of plan.resources) {
+    const key = r.component ?? "(stack)";
+    const entry = perComponent.get(key) ?? { instances: 0, resources: 0 };
+    entry.resources++;
+    if (r.type === r.component) entry.instances++;
+    perComponent.set(key, entry);
+  }
+  const rows = [...perComponent.entries()].sort(([a], [b]) => a.localeCompare(b));
+  const nameWidth = Math.min(width - 24, Math.max(9, ...rows.map(([n]) => n.length)));
+  const fit = (s: string) => (s.length > nameWidth ? `${s.slice(0, nameWidth - 3)}...` : s.padEnd(nameWidth));
+  const protectedCount = plan.resources.filter((r) => r.protect).length;
+  const lines = [
+    wrap(`Offline plan of stack "${plan.stack}" (${plan.environment}): ${plan.summary.total} resources to create, ${protectedCount} protected`, width),
+    "  (Pulumi test runtime, preview semantics: no CLI, credentials or cluster)",
+    "",
+    `  ${fit("Component")}  instances  resources`,
+    ...rows.map(([name, c]) => `  ${fit(name)}  ${String(c.instances || "").padStart(9)}  ${String(c.resources).padStart(9)}`),
+  ];
   return lines.join("\n");
 }

@@ -3,25 +3,17 @@
  * Malformed files raise a ValidationError naming the file, the key path, what was expected and
  * what was found.
  */
-import * as fs from "node:fs";
 import * as path from "node:path";
+import { DOCUMENT_LIMITS, readJsonFile as readBoundedJson } from "../io/read";
 import { describe, isPlainObject, ValidationError, type Issue } from "../validation/schema";
 import { PLAN_FORMAT_VERSION, type Plan } from "./types";
 
-/** Reads a JSON file; unreadable or invalid JSON is a ValidationError naming the file. */
+/**
+ * Reads a JSON file within DOCUMENT_LIMITS (size, nesting); unreadable, oversized, too deep or
+ * invalid JSON is a ValidationError naming the file.
+ */
 export function readJsonFile(file: string): unknown {
-  const shown = path.relative(process.cwd(), file) || file;
-  let text: string;
-  try {
-    text = fs.readFileSync(file, "utf8");
-  } catch (e) {
-    throw new ValidationError(shown, [{ path: "(file)", expected: "a readable JSON file", found: (e as NodeJS.ErrnoException).code ?? (e as Error).message }]);
-  }
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new ValidationError(shown, [{ path: "(document)", expected: "valid JSON", found: (e as Error).message }]);
-  }
+  return readBoundedJson(file, DOCUMENT_LIMITS);
 }
 
 export type JsonKind = "string" | "boolean" | "object" | "array" | "string|null" | "object|null";

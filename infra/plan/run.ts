@@ -5,9 +5,9 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import * as yaml from "js-yaml";
 import * as pulumi from "@pulumi/pulumi";
-import { isPlainObject, ValidationError } from "../validation/schema";
+import { CONFIG_LIMITS, readYamlFile } from "../io/read";
+import { closest, describe, describeSecret, isPlainObject, ValidationError, type Issue } from "../validation/schema";
 import { CONFIG_NAMESPACE, loadPlatformConfig, namespacedConfig, stackFile } from "../config/load";
 import { SECRET_KEYS, type PlatformConfig } from "../config/schema";
 import { loadCatalog } from "../catalog/load";
@@ -20,7 +20,7 @@ export const REPO_ROOT = path.join(__dirname, "..", "..");
 export const PROJECT = readProjectName();
 
 function readProjectName(): string {
-  const doc = yaml.load(fs.readFileSync(path.join(REPO_ROOT, "Pulumi.yaml"), "utf8")) as { name?: unknown };
+  const doc = readYamlFile(path.join(REPO_ROOT, "Pulumi.yaml"), CONFIG_LIMITS, "Pulumi.yaml") as { name?: unknown } | null;
   if (typeof doc?.name !== "string") throw new ValidationError("Pulumi.yaml", [{ path: "name", expected: "a project name", found: String(doc?.name) }]);
   return doc.name;
 }
@@ -42,7 +42,14 @@ export interface StackConfigFile {
   notes: string[];
 }
 
-/** Reads `stacks/Pulumi.<stack>.yaml` into the flat config map the engine would pass. */
+/** Config namespaces a stack file may use: the project's and the providers' the program configures. */
+export const CONFIG_NAMESPACES = [CONFIG_NAMESPACE, "aws", "kubernetes", "pulumi"] as const;
+
+/**
+ * Reads `stacks/Pulumi.<stack>.yaml` (within CONFIG_LIMITS) into the flat config map the engine
+ * would pass. Refused: a key outside the known namespaces (with the closest known name), and a
+ * plain-text value for a key that must be secret (with the command that sets it encrypted).
+ */
 export function readStackFile(stack: string, stacksDir = path.join(REPO_ROOT, "stacks")): StackConfigFile {
   const file = path.join(stacksDir, `Pulumi.${stack}.yaml`);
   const shown = stackFile(stack);
@@ -53,29 +60,51 @@ export function readStackFile(stack: string, stacksDir = path.join(REPO_ROOT, "s
     const known = fs.existsSync(stacksDir) ? fs.readdirSync(stacksDir).filter((f) => /^Pulumi\..+\.yaml$/.test(f)).map((f) => f.slice(7, -5)) : [];
     throw new ValidationError(shown, [{ path: "(file)", expected: `an existing stack file (known stacks: ${known.join(", ")})`, found: "no such file" }]);
   }
-  let doc: unknown;
-  try {
-    doc = yaml.load(fs.readFileSync(file, "utf8"));
-  } catch (e) {
-    throw new ValidationError(shown, [{ path: "(document)", expected: "valid YAML", found: (e as Error).message.split("\n")[0] }]);
-  }
+  const doc = readYamlFile(file, CONFIG_LIMITS, shown);
   if (!isPlainObject(doc) || !isPlainObject(doc.config)) {
-    throw new ValidationError(shown, [{ path: "config", expected: "a mapping of config keys", found: typeof doc }]);
+    throw new ValidationError(shown, [{ path: "config", expected: "a mapping of config keys", found: describe(isPlainObject(doc) ? doc.config : doc) }]);
   }
   const config: Record<string, string> = {};
   const secretKeys: string[] = [];
+  const issues: Issue[] = [];
+  const secretNames = new Set<string>(SECRET_KEYS.map((k) => `${CONFIG_NAMESPACE}:${k}`));
   for (const [key, value] of Object.entries(doc.config)) {
-    if (isPlainObject(value) && typeof value.secure === "string" && Object.keys(value).length === 1) {
+    const problem = namespaceIssue(key);
+    if (problem) {
+      issues.push(problem);
+      continue;
+    }
+    const secure = isPlainObject(value) && typeof value.secure === "string" && Object.keys(value).length === 1;
+    if (secure) {
       // Ciphertext can only be decrypted by the CLI with the stack's secrets provider.
       config[key] = SECRET;
       secretKeys.push(key);
+    } else if (secretNames.has(key)) {
+      issues.push({
+        path: `config.${key}`,
+        expected: `an encrypted value: run \`pulumi config set --secret ${key} <value> --stack ${stack}\` (it replaces this line)`,
+        found: `a plain-text value (${describeSecret(value)})`,
+      });
     } else {
       config[key] = typeof value === "string" ? value : JSON.stringify(value);
     }
   }
+  if (issues.length) throw new ValidationError(shown, issues);
   const stackConfig = { config, secretKeys, notes: [] as string[] };
   stackConfig.notes = assumeUnsetSecrets(stack, stackConfig);
   return stackConfig;
+}
+
+/** A stack-file key must be `<namespace>:<name>` with a known namespace; else an issue naming the closest. */
+function namespaceIssue(key: string): Issue | undefined {
+  const colon = key.indexOf(":");
+  const ns = colon > 0 ? key.slice(0, colon) : "";
+  const name = colon > 0 ? key.slice(colon + 1) : key;
+  if (colon > 0 && name && (CONFIG_NAMESPACES as readonly string[]).includes(ns)) return undefined;
+  const known = CONFIG_NAMESPACES.join(", ");
+  if (!ns || !name) return { path: `config.${key}`, expected: `a key <namespace>:<name> (namespaces: ${known}), e.g. ${CONFIG_NAMESPACE}:${name || "environment"}`, found: `"${key}"` };
+  const guess = closest(ns, CONFIG_NAMESPACES);
+  return { path: `config.${key}`, expected: `a known config namespace (${known})${guess ? `; did you mean ${guess}:${name}?` : ""}`, found: `namespace "${ns}"` };
 }
 
 /**

@@ -42,8 +42,61 @@ export function describe(value: unknown): string {
   return `${String(value)} (${typeof value})`;
 }
 
+/** Key names whose values are secrets: an error shows only their length. */
+const SECRET_KEY_NAME = /(password|passwd|passphrase|secret|token|apikey|privatekey|routingkey|signingkey|accesskey|webhook|credential|auth.?key)/i;
+/** Values that are secrets whatever their key (chat webhooks, private keys, provider tokens). */
+const SECRET_VALUE = /(hooks\.slack\.com\/|-----BEGIN [A-Z ]*PRIVATE KEY-----|\bxox[abprs]-|\bgh[pousr]_[A-Za-z0-9]{20,}|\bAKIA[0-9A-Z]{16}\b)/;
+
+/** True when the last key of a path (`a.b.slackWebhookUrl`, `trademaster:pagerdutyRoutingKey`) names a secret. */
+export function looksSecretKey(path: string): boolean {
+  const last = path.split(/[.:[\]]/).filter(Boolean).pop() ?? "";
+  return SECRET_KEY_NAME.test(last.replace(/[^A-Za-z0-9]/g, ""));
+}
+
+/** What an error may say about a secret value: its kind and length, never its text. */
+export function describeSecret(value: unknown): string {
+  if (typeof value === "string") return `[secret], ${value.length} characters`;
+  if (value === undefined) return "nothing (missing)";
+  return `[secret], ${Array.isArray(value) ? "a list" : value === null ? "null" : typeof value === "object" ? "a mapping" : typeof value}`;
+}
+
+/** describe(), except that a value under a secret-looking key or with a secret-looking text is masked. */
+export function describeAt(path: string, value: unknown): string {
+  if (looksSecretKey(path) || (typeof value === "string" && SECRET_VALUE.test(value))) return describeSecret(value);
+  return describe(value);
+}
+
+/** The candidate closest to `word` by edit distance, if it is close enough to be a likely typo. */
+export function closest(word: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const c of candidates) {
+    const d = editDistance(word.toLowerCase(), c.toLowerCase());
+    if (d < bestDistance) [best, bestDistance] = [c, d];
+  }
+  return best !== undefined && bestDistance <= Math.max(2, Math.floor(best.length / 3)) ? best : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length];
+}
+
+/** A value's kind and size only: for values an error must not show. */
+export function describeKind(value: unknown): string {
+  if (typeof value === "string") return `a string of ${value.length} characters`;
+  if (Array.isArray(value)) return `a list of ${value.length}`;
+  if (value === null || value === undefined) return String(value);
+  return typeof value === "object" ? "a mapping" : `a ${typeof value}`;
+}
+
 function fail<T>(issues: Issue[], path: string, expected: string, value: unknown): T | undefined {
-  issues.push({ path, expected, found: describe(value) });
+  issues.push({ path, expected, found: describeAt(path, value) });
   return undefined;
 }
 
@@ -119,15 +172,19 @@ export function list<T>(item: Check<T>, opts: { minItems?: number } = {}): Check
   };
 }
 
-/** A map with free-form keys (checked by keyPattern) and typed values. */
-export function record<T>(value: Check<T>, keyPattern?: RegExp): Check<Record<string, T>> {
+/**
+ * A map with free-form keys (checked by keyPattern, or by a key check such as configMapKey) and
+ * typed values. The result has no prototype, so a `__proto__` or `constructor` key is only data.
+ */
+export function record<T>(value: Check<T>, key?: RegExp | KeyRule): Check<Record<string, T>> {
+  const rule: KeyRule | undefined = key instanceof RegExp ? { name: `a key matching ${String(key)}`, test: (k) => key.test(k) } : key;
   return (v, path, issues) => {
     if (!isPlainObject(v)) return fail(issues, path, "a mapping", v);
-    const out: Record<string, T> = {};
+    const out = Object.create(null) as Record<string, T>;
     let ok = true;
     for (const [k, el] of Object.entries(v)) {
-      if (keyPattern && !keyPattern.test(k)) {
-        fail(issues, `${path}.${k}`, `a key matching ${String(keyPattern)}`, k);
+      if (rule && !rule.test(k)) {
+        issues.push({ path: `${path}.${k}`, expected: rule.name, found: `key ${JSON.stringify(k)}` });
         ok = false;
         continue;
       }
@@ -137,6 +194,39 @@ export function record<T>(value: Check<T>, keyPattern?: RegExp): Check<Record<st
     }
     return ok ? out : undefined;
   };
+}
+
+/** A rule for the keys of a free-form map, with the name errors use. */
+export interface KeyRule {
+  name: string;
+  test: (key: string) => boolean;
+}
+
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const QUALIFIED_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
+
+/** Kubernetes' ConfigMap/Secret data key rule (IsConfigMapKey): `[-._a-zA-Z0-9]+`, at most 253, not `.` or `..`. */
+export const configMapKey: KeyRule = {
+  name: "a ConfigMap key: letters, digits, '-', '_' or '.', at most 253 characters (Kubernetes IsConfigMapKey)",
+  test: (k) => k.length > 0 && k.length <= 253 && /^[-._a-zA-Z0-9]+$/.test(k) && k !== "." && k !== "..",
+};
+
+/** Kubernetes' label and annotation key rule (IsQualifiedName): `[prefix/]name`, name <= 63, prefix a DNS subdomain <= 253. */
+export const labelKey: KeyRule = {
+  name: "a label key [prefix/]name: name of at most 63 letters, digits, '-', '_', '.' starting and ending alphanumeric; prefix a DNS subdomain",
+  test: (k) => {
+    const parts = k.split("/");
+    if (parts.length > 2) return false;
+    const name = parts.pop()!;
+    const prefix = parts.pop();
+    if (prefix !== undefined && (prefix.length === 0 || prefix.length > 253 || !DNS_SUBDOMAIN.test(prefix))) return false;
+    return name.length > 0 && name.length <= 63 && QUALIFIED_NAME.test(name);
+  },
+};
+
+/** Kubernetes' label value rule: empty, or at most 63 letters, digits, '-', '_', '.' starting and ending alphanumeric. */
+export function isLabelValue(v: string): boolean {
+  return v === "" || (v.length <= 63 && QUALIFIED_NAME.test(v));
 }
 
 /** Marks a field optional; with a default the typed value always has it. */
@@ -190,13 +280,20 @@ export function obj<S extends Shape>(shape: S): Check<Infer<S>> {
     const out: Record<string, unknown> = {};
     let ok = true;
     for (const key of Object.keys(v)) {
-      if (!(key in shape)) {
-        fail(issues, join(path, key), `no such key (allowed: ${Object.keys(shape).join(", ")})`, v[key]);
+      // Own keys only: `__proto__`, `constructor` or `toString` are unknown keys like any other.
+      if (!Object.hasOwn(shape, key)) {
+        const suggestion = closest(key, Object.keys(shape));
+        issues.push({
+          path: join(path, key),
+          expected: `no such key (${suggestion ? `did you mean ${suggestion}? ` : ""}allowed: ${Object.keys(shape).join(", ")})`,
+          // The value of a mistyped key is never shown: it may be a secret under a misspelled name.
+          found: `${describeKind(v[key])} (value not shown)`,
+        });
         ok = false;
       }
     }
     for (const [key, field] of Object.entries(shape)) {
-      const raw = v[key];
+      const raw = Object.hasOwn(v, key) ? v[key] : undefined;
       const p = join(path, key);
       if (isOptional(field)) {
         if (raw === undefined || raw === null) {
