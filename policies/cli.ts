@@ -7,17 +7,21 @@
  *   options: --format json,md,sarif,junit  --out out/<stack>/policy  --catalog <file>
  *            --config <policy-pack-config.json>  --write-config (regenerates policies/config/*.json)
  *
+ * Flags are checked before the pack and the program load; inputs are read within bounds (size,
+ * depth); the report directory is replaced atomically and only if this tool wrote it.
  * Exit codes: 0 no mandatory violation, 1 mandatory violation(s), 2 invalid input.
  */
-import * as fs from "node:fs";
 import * as path from "node:path";
+import { formatError } from "../infra/io/errors";
 import { ValidationError, type Issue } from "../infra/validation/schema";
 import type { PolicyPackConfigFile } from "./harness";
 import { ENVIRONMENTS } from "./lib/types";
-import { isEnvironment, packConfigFor } from "./pack";
-import { FORMATS, runPolicies, writeReports, type Format } from "./runner";
-import { readPlanFile } from "../infra/plan/read";
-import { loadExportFile, type PolicySource } from "./sources";
+import type { Format } from "./runner";
+import type { PolicySource } from "./sources";
+
+/** The report formats (checked against runner.ts's FORMATS at compile time; no runtime import). */
+const FORMAT_NAMES = Object.keys({ json: true, md: true, sarif: true, junit: true } satisfies Record<Format, true>) as Format[];
+const isEnvironment = (e: string): boolean => (ENVIRONMENTS as readonly string[]).includes(e);
 
 export interface CliOptions {
   stack?: string;
@@ -35,21 +39,24 @@ const VALUE_FLAGS = ["--stack", "--plan", "--export", "--environment", "--format
 
 export function parseArgs(argv: string[]): CliOptions {
   const issues: Issue[] = [];
-  const values: Record<string, string> = {};
+  const values = Object.create(null) as Record<string, string>;
   let writeConfig = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
-    const [flag, inline] = arg.includes("=") ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] : [arg, undefined];
-    if (flag === "--write-config") writeConfig = true;
+    const eq = arg.indexOf("=");
+    const [flag, inline] = arg.startsWith("--") && eq > 0 ? [arg.slice(0, eq), arg.slice(eq + 1)] : [arg, undefined];
+    if (flag === "--write-config" && inline === undefined) writeConfig = true;
     else if (VALUE_FLAGS.includes(flag)) {
       const v = inline ?? argv[++i];
-      if (v === undefined || v.startsWith("--")) issues.push({ path: flag, expected: "a value", found: "nothing" });
-      else values[flag] = v;
+      if (v === undefined || v === "" || (inline === undefined && v.startsWith("--"))) {
+        issues.push({ path: flag, expected: "a value", found: "nothing" });
+        if (v?.startsWith("--")) i--;
+      } else values[flag] = v;
     } else issues.push({ path: arg, expected: `one of ${[...VALUE_FLAGS, "--write-config"].join(", ")}`, found: `unknown argument "${arg}"` });
   }
   const formats = (values["--format"] ?? "json,md,sarif,junit").split(",").map((f) => f.trim()).filter(Boolean);
-  const bad = formats.filter((f) => !(f in FORMATS));
-  if (bad.length) issues.push({ path: "--format", expected: `a comma-separated list of ${Object.keys(FORMATS).join(", ")}`, found: bad.join(",") });
+  const bad = formats.filter((f) => !(FORMAT_NAMES as string[]).includes(f));
+  if (bad.length) issues.push({ path: "--format", expected: `a comma-separated list of ${FORMAT_NAMES.join(", ")}`, found: bad.join(",") });
   const sources = ["--stack", "--plan", "--export"].filter((f) => values[f] !== undefined);
   if (!writeConfig && sources.length !== 1) issues.push({ path: "--stack | --plan | --export", expected: "exactly one source", found: sources.length ? sources.join(" and ") : "none" });
   const env = values["--environment"];
@@ -70,10 +77,12 @@ export function parseArgs(argv: string[]): CliOptions {
 
 export async function loadSource(opts: CliOptions): Promise<PolicySource> {
   if (opts.plan) {
+    const { readPlanFile } = await import("../infra/plan/read.js");
     const plan = readPlanFile(opts.plan);
     return { stack: plan.stack, environment: opts.environment ?? plan.environment, kind: "plan", file: opts.plan, resources: plan.resources };
   }
   if (opts.exportFile) {
+    const { loadExportFile } = await import("./sources.js");
     const exported = loadExportFile(opts.exportFile);
     const environment = opts.environment ?? (isEnvironment(exported.stack) ? exported.stack : undefined);
     if (!environment) {
@@ -87,56 +96,84 @@ export async function loadSource(opts: CliOptions): Promise<PolicySource> {
   return { stack: plan.stack, environment: opts.environment ?? plan.environment, kind: "program", resources: plan.resources };
 }
 
-function readConfig(file: string): PolicyPackConfigFile {
-  try {
-    return JSON.parse(fs.readFileSync(file, "utf8")) as PolicyPackConfigFile;
-  } catch (e) {
-    throw new ValidationError(file, [{ path: "(document)", expected: "a readable policy pack config (JSON)", found: (e as Error).message }]);
-  }
+/** A policy pack config file (JSON, within CONFIG_LIMITS). */
+async function readConfig(file: string): Promise<PolicyPackConfigFile> {
+  const { CONFIG_LIMITS, readJsonFile } = await import("../infra/io/read.js");
+  const { isPlainObject, describe } = await import("../infra/validation/schema.js");
+  const doc = readJsonFile(file, CONFIG_LIMITS);
+  if (!isPlainObject(doc)) throw new ValidationError(file, [{ path: "(root)", expected: "a policy pack config object (policy name to level or settings)", found: describe(doc) }]);
+  return doc as PolicyPackConfigFile;
 }
 
-/** policies/config/<env>.json: what `pulumi preview --policy-pack-config` reads. */
-export function writeConfigFiles(dir = path.join(__dirname, "config")): string[] {
+/** policies/config/<env>.json: what `pulumi preview --policy-pack-config` reads. Each file is replaced atomically. */
+export async function writeConfigFiles(dir = path.join(__dirname, "config")): Promise<string[]> {
+  const fs = await import("node:fs");
+  const { writeFileAtomic } = await import("../infra/io/output-dir.js");
+  const { packConfigFor } = await import("./pack.js");
   fs.mkdirSync(dir, { recursive: true });
   return ENVIRONMENTS.map((env) => {
     const file = path.join(dir, `${env}.json`);
-    fs.writeFileSync(file, `${JSON.stringify(packConfigFor(env), null, 2)}\n`);
+    writeFileAtomic(file, `${JSON.stringify(packConfigFor(env), null, 2)}\n`);
     return file;
   });
 }
 
+/** Runs the CLI; returns the exit code and never exits the process. */
 export async function main(argv: string[]): Promise<number> {
   try {
     const opts = parseArgs(argv);
-    if (opts.writeConfig) {
-      for (const f of writeConfigFiles()) console.log(`wrote ${path.relative(process.cwd(), f)}`);
-      if (!opts.stack && !opts.plan && !opts.exportFile) return 0;
+    const { Progress } = await import("../infra/io/progress.js");
+    const progress = new Progress("policy");
+    try {
+      return await policyCommand(opts, progress);
+    } finally {
+      progress.end();
     }
-    const source = await loadSource(opts);
-    const report = await runPolicies(source, {
-      ...(opts.catalog ? { catalogFile: opts.catalog } : {}),
-      ...(opts.config ? { config: readConfig(opts.config) } : {}),
-    });
-    const out = opts.out ?? path.join("out", source.stack, "policy");
-    const files = writeReports(report, opts.formats, out);
-    const s = report.summary;
-    console.log(
-      `policy ${source.stack} (${source.environment}, ${source.kind}): ${s.policies} policies on ${s.resources} resources: ` +
-        `${s.mandatory} mandatory, ${s.advisory} advisory violation(s)`,
-    );
-    for (const v of report.violations.filter((x) => x.enforcementLevel === "mandatory")) {
-      console.log(`  [mandatory] ${v.policy}: ${v.urn ?? "(stack)"}: ${v.message.replace(/\n/g, " ")}`);
-    }
-    for (const f of files) console.log(`wrote ${f}`);
-    return s.passed ? 0 : 1;
   } catch (e) {
-    if (e instanceof ValidationError) {
-      console.error(e.message);
-      return 2;
-    }
-    console.error(e instanceof Error ? (e.stack ?? e.message) : String(e));
+    console.error(formatError(e));
     return 2;
   }
+}
+
+async function policyCommand(opts: CliOptions, progress: import("../infra/io/progress").Progress): Promise<number> {
+  if (opts.writeConfig) {
+    for (const f of await writeConfigFiles()) console.log(`wrote ${path.relative(process.cwd(), f)}`);
+    if (!opts.stack && !opts.plan && !opts.exportFile) return 0;
+  }
+  const repoRoot = path.join(__dirname, "..");
+  const { refusalOf, writeOutputDir } = await import("../infra/io/output-dir.js");
+  if (opts.out) {
+    const refusal = refusalOf(path.resolve(opts.out), repoRoot);
+    if (refusal) throw new ValidationError("--out", [{ path: "--out", expected: "a new directory, or one this tool wrote before", found: `"${opts.out}": ${refusal}; nothing was written or deleted` }]);
+  }
+  const config = opts.config ? await readConfig(opts.config) : undefined;
+  progress.start("loading the source");
+  const source = await loadSource(opts);
+  progress.done(`loaded ${source.resources.length} resources (${source.kind}${source.file ? ` ${source.file}` : ""})`);
+  progress.start("evaluating the policy pack");
+  const { FORMATS, runPolicies } = await import("./runner.js");
+  const report = await runPolicies(source, {
+    ...(opts.catalog ? { catalogFile: opts.catalog } : {}),
+    ...(config ? { config } : {}),
+  });
+  progress.done(`evaluated ${report.summary.policies} policies`);
+  const out = opts.out ?? path.join("out", source.stack, "policy");
+  writeOutputDir(out, (w) => {
+    for (const f of opts.formats) w.write(FORMATS[f].file, FORMATS[f].render(report));
+  }, { tool: "policy", repoRoot });
+  const files = opts.formats.map((f) => path.join(out, FORMATS[f].file));
+  progress.done(`wrote ${files.length} reports to ${out}/`);
+  progress.end();
+  const s = report.summary;
+  console.log(
+    `policy ${source.stack} (${source.environment}, ${source.kind}): ${s.policies} policies on ${s.resources} resources: ` +
+      `${s.mandatory} mandatory, ${s.advisory} advisory violation(s)`,
+  );
+  for (const v of report.violations.filter((x) => x.enforcementLevel === "mandatory")) {
+    console.log(`  [mandatory] ${v.policy}: ${v.urn ?? "(stack)"}: ${v.message.replace(/\n/g, " ")}`);
+  }
+  for (const f of files) console.log(`wrote ${f}`);
+  return s.passed ? 0 : 1;
 }
 
 if (require.main === module) {

@@ -164,3 +164,16 @@ function swapInto(tmp: string, target: string, failed: (stage: string, e: unknow
   // The old directory was ours (checked: empty or marked); removing it cannot lose user files.
   if (old) fs.rmSync(old, { recursive: true, force: true });
 }
+
+/** Writes one file atomically (a temporary file beside it, then a rename): never half-written. */
+export function writeFileAtomic(file: string, content: string): void {
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.tmp-${process.pid}`);
+  try {
+    fs.writeFileSync(tmp, content);
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    const err = e as NodeJS.ErrnoException;
+    throw new OutputError(`could not write ${file} (${err.code ?? err.message}); the previous file is untouched`);
+  }
+}

@@ -6,6 +6,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { formatError } from "../io/errors";
 import { ValidationError, type Issue } from "../validation/schema";
 
 export const USAGE = `npm run plan -- --stack <local|staging|prod> [options]
@@ -87,14 +88,6 @@ const defaultStreams = (): CliStreams => ({
   err: (t) => process.stderr.write(`${t}\n`),
   progress: process.stderr,
 });
-
-/** One clear line (or a ValidationError's list) for any error; a stack trace only with TRADEMASTER_DEBUG=1. */
-export function formatError(e: unknown): string {
-  if (e instanceof Error && ["ValidationError", "OutputError", "ToolError"].includes(e.name)) return `error: ${e.message}`;
-  const message = e instanceof Error ? e.message : String(e);
-  if (process.env.TRADEMASTER_DEBUG === "1" && e instanceof Error && e.stack) return `error: ${e.stack}`;
-  return `error: ${message}\n(an unexpected error: set TRADEMASTER_DEBUG=1 for its stack trace)`;
-}
 
 /** Runs the CLI; returns the exit code and never exits the process. */
 export async function main(argv: string[], streams: CliStreams = defaultStreams()): Promise<number> {
