@@ -142,9 +142,19 @@ function modelFileExists(target: { package: string; module: string }): boolean {
   const dir = packageDir(target.package);
   if (!dir) return false;
   const subpath = target.module.slice(target.package.length + 1);
-  const manifest = JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8")) as { exports?: Record<string, unknown> };
   const versionDir = subpath.slice(0, subpath.lastIndexOf("/"));
-  return Boolean(manifest.exports?.[`./${versionDir}/*`]) && fs.existsSync(path.join(dir, `${subpath}.js`));
+  return Boolean(packageExports(dir)?.[`./${versionDir}/*`]) && fs.existsSync(path.join(dir, `${subpath}.js`));
+}
+
+const exportsByDir = new Map<string, Record<string, unknown> | undefined>();
+
+/** A package's `exports` map, parsed once (kubernetes-models' package.json is large). */
+function packageExports(dir: string): Record<string, unknown> | undefined {
+  if (!exportsByDir.has(dir)) {
+    const manifest = JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8")) as { exports?: Record<string, unknown> };
+    exportsByDir.set(dir, manifest.exports);
+  }
+  return exportsByDir.get(dir);
 }
 
 async function importModel(apiVersion: string, kind: string): Promise<ModelClass | null> {
