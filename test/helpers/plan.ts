@@ -1,25 +1,46 @@
-/** Shared test helpers: cached offline plans and catalog variants written to temp files. */
+/**
+ * Shared test helpers: the plans of the shipped stacks (made once per test run by the global
+ * setup, test/helpers/global-plans.ts), plans of catalog variants, catalog variants in temp files.
+ */
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
+import { inject } from "vitest";
 import { runPlan } from "../../infra/plan/run";
+import { readPlanFile } from "../../infra/plan/read";
 import type { Plan, PlanResource } from "../../infra/plan/types";
 import { DEFAULT_CATALOG } from "../../infra/catalog/load";
+import type { PlannedStack } from "./global-plans";
 
 export type StackName = "local" | "staging" | "prod";
 export const STACKS: StackName[] = ["local", "staging", "prod"];
 
+/** The output directory the plan command wrote for a shipped stack in this test run. */
+export function plannedOutput(stack: StackName): string {
+  const dir = inject("plannedDir");
+  const result = JSON.parse(fs.readFileSync(path.join(dir, `${stack}.result.json`), "utf8")) as PlannedStack;
+  if (result.status !== 0) throw new Error(`npm run plan -- --stack ${stack} failed in the global setup (exit ${result.status}):\n${result.stderr || result.stdout}`);
+  return path.join(dir, stack);
+}
+
 const cache = new Map<string, Promise<Plan>>();
 let queue: Promise<unknown> = Promise.resolve();
 
-/** Plans run one at a time (one Pulumi runtime per process); results are cached per key. */
+/**
+ * The plan of a stack. Shipped stacks with the shipped catalog come from the global setup's run
+ * of the plan command (read back from plan.json); a catalog variant is planned in-process, one at
+ * a time (one Pulumi runtime per process). Results are cached per key.
+ */
 export function planFor(stack: StackName, catalogFile?: string): Promise<Plan> {
   const key = `${stack}:${catalogFile ?? ""}`;
   let p = cache.get(key);
   if (!p) {
-    p = queue.then(() => runPlan({ stack, catalogFile }));
-    queue = p.catch(() => undefined);
+    if (catalogFile === undefined) p = Promise.resolve().then(() => readPlanFile(path.join(plannedOutput(stack), "plan.json")));
+    else {
+      p = queue.then(() => runPlan({ stack, catalogFile }));
+      queue = p.catch(() => undefined);
+    }
     cache.set(key, p);
   }
   return p;
