@@ -3,6 +3,7 @@ import * as childProcess from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { main } from "../../infra/plan/cli";
 import { diffPlans, hasChanges, renderDiffMarkdown, renderDiffText } from "../../infra/plan/diff";
 import { stableJson } from "../../infra/plan/output";
 import { runPlan } from "../../infra/plan/run";
@@ -10,10 +11,13 @@ import { SECRET, UNKNOWN } from "../../infra/plan/types";
 import { catalogDocument, kubeOfKind, planFor, plannedOutput, STACKS, writeCatalog } from "../helpers/plan";
 
 const ROOT = path.join(__dirname, "..", "..");
-const TSX = path.join(ROOT, "node_modules", ".bin", "tsx");
 
-function cli(args: string[]) {
-  return childProcess.spawnSync(TSX, ["infra/plan/cli.ts", ...args], { cwd: ROOT, encoding: "utf8" });
+/** The plan CLI in-process, through its entry function, with its output captured. */
+async function cli(args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const status = await main(args, { out: (t) => out.push(t), err: (t) => err.push(t), progress: { write: () => true } });
+  return { status, stdout: out.join("\n"), stderr: err.join("\n") };
 }
 
 describe("offline plan", () => {
@@ -86,26 +90,25 @@ describe("offline plan", () => {
 });
 
 describe("plan command line", () => {
-  it("exits 1 naming an unknown flag", () => {
-    const r = cli(["--stak", "prod"]);
+  it("exits 1 naming an unknown flag (the built command, a real process)", () => {
+    const r = childProcess.spawnSync(process.execPath, [path.join(ROOT, "dist", "plan.js"), "--stak", "prod"], { cwd: ROOT, encoding: "utf8" });
     expect(r.status).toBe(1);
     expect(r.stderr).toContain("--stak");
     expect(r.stderr).toContain("--stack");
   });
 
-  it("exits 1 naming the stack file and key of a bad config, writing nothing", () => {
+  it("exits 1 naming the stack file and key of a bad config, writing nothing", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tm-out-"));
-    const r = cli(["--stack", "nosuch", "--out", dir]);
+    const r = await cli(["--stack", "nosuch", "--out", dir]);
     expect(r.status).toBe(1);
     expect(r.stderr).toContain("stacks/Pulumi.nosuch.yaml");
     expect(fs.readdirSync(dir)).toHaveLength(0);
   });
 
-  it("exits 0 on no changes and 2 on changes, with a malformed baseline an error", () => {
+  it("exits 0 on no changes and 2 on changes, with a malformed baseline an error", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tm-out-"));
-    expect(cli(["--stack", "local", "--out", dir, "--quiet"]).status).toBe(0);
-    const planFile = path.join(dir, "plan.json");
-    const same = cli(["--stack", "local", "--out", path.join(dir, "again"), "--diff", planFile]);
+    const planFile = path.join(plannedOutput("local"), "plan.json");
+    const same = await cli(["--stack", "local", "--out", path.join(dir, "again"), "--diff", planFile]);
     expect(same.status).toBe(0);
     expect(same.stdout).toContain("0 to add, 0 to change, 0 to remove");
     const plan = JSON.parse(fs.readFileSync(planFile, "utf8"));
@@ -113,22 +116,22 @@ describe("plan command line", () => {
     dep.inputs.spec.replicas = 5;
     const changed = path.join(dir, "changed.json");
     fs.writeFileSync(changed, JSON.stringify(plan));
-    const r = cli(["--stack", "local", "--out", path.join(dir, "third"), "--diff", changed, "--markdown"]);
+    const r = await cli(["--stack", "local", "--out", path.join(dir, "third"), "--diff", changed, "--markdown"]);
     expect(r.status).toBe(2);
     expect(r.stdout).toContain("`spec.replicas` | `5` | `1`");
     const bad = path.join(dir, "bad.json");
     fs.writeFileSync(bad, JSON.stringify({ version: 1, resources: [{ urn: 3 }] }));
-    const e = cli(["--stack", "local", "--out", path.join(dir, "fourth"), "--diff", bad]);
+    const e = await cli(["--stack", "local", "--out", path.join(dir, "fourth"), "--diff", bad]);
     expect(e.status).toBe(1);
     expect(e.stderr).toContain("resources[0]");
   });
 
-  it("diffs against a git ref by planning that commit in a temporary export", () => {
+  it("diffs against a git ref by planning that commit in a temporary export", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tm-out-"));
-    const r = cli(["--stack", "local", "--out", dir, "--diff", "HEAD"]);
+    const r = await cli(["--stack", "local", "--out", dir, "--diff", "HEAD"]);
     expect([0, 2]).toContain(r.status);
     expect(r.stdout).toMatch(/Resources: \d+ to add, \d+ to change, \d+ to remove/);
-    const bad = cli(["--stack", "local", "--out", dir, "--diff", "no-such-ref-xyz"]);
+    const bad = await cli(["--stack", "local", "--out", dir, "--diff", "no-such-ref-xyz"]);
     expect(bad.status).toBe(1);
     expect(bad.stderr).toContain("no such file or commit");
   });
