@@ -4,6 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
+import { ClusterAddons } from "./addons";
 import { AwsFoundation } from "./aws";
 import { ClusterBase } from "./cluster";
 import type { ClusterTarget, PlatformContext, ServiceConnection } from "./contracts";
@@ -48,9 +49,12 @@ export function definePlatform(ctx: PlatformContext): PlatformOutputs {
 
   const cluster = new ClusterBase("cluster", ctx, onCluster);
   const afterCluster = { ...onCluster, dependsOn: [cluster] };
+  // EKS add-ons: volumes (EBS CSI + default StorageClass), metrics for the HPAs, node autoscaling.
+  const addons = foundation ? new ClusterAddons("addons", { ...ctx, foundation }, afterCluster) : undefined;
+  const afterStorage = { ...onCluster, dependsOn: addons ? [cluster, addons] : [cluster] };
   const mesh = new ServiceMesh("mesh", ctx, afterCluster);
-  const data = new DataStores("data", { ...ctx, foundation }, afterCluster);
-  new Observability("observability", { ...ctx, exporterTargets: data.exporterTargets }, afterCluster);
+  const data = new DataStores("data", { ...ctx, foundation }, afterStorage);
+  new Observability("observability", { ...ctx, exporterTargets: data.exporterTargets }, afterStorage);
 
   const signing = new TokenSigning("token-signing", ctx);
 

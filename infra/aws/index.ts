@@ -286,7 +286,7 @@ export class AwsFoundation extends pulumi.ComponentResource {
     const clusterRole = new aws.iam.Role(`${name}-eks-cluster`, { assumeRolePolicy: assume("eks.amazonaws.com"), tags }, child);
     const clusterPolicy = new aws.iam.RolePolicyAttachment(`${name}-eks-cluster`, { role: clusterRole.name, policyArn: MANAGED_POLICY("AmazonEKSClusterPolicy") }, child);
     const nodeRole = new aws.iam.Role(`${name}-eks-node`, { assumeRolePolicy: assume("ec2.amazonaws.com"), tags }, child);
-    const nodePolicies = ["AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryReadOnly", "AmazonSSMManagedInstanceCore", "service-role/AmazonEBSCSIDriverPolicy"].map(
+    const nodePolicies = ["AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryReadOnly", "AmazonSSMManagedInstanceCore"].map(
       (p) => new aws.iam.RolePolicyAttachment(`${name}-eks-node-${p.split("/").pop()}`, { role: nodeRole.name, policyArn: MANAGED_POLICY(p) }, child),
     );
     // Created first so EKS writes into a group with a retention, not an unbounded default one.
@@ -328,15 +328,12 @@ export class AwsFoundation extends pulumi.ComponentResource {
             labels: nodeGroupLabels(g),
             tags: { ...tags, "trademaster:node-group": g.name },
           },
-          // The cluster autoscaler owns the desired size once running.
+          // The cluster autoscaler (infra/addons/cluster-autoscaler) owns the desired size once running.
           { ...child, dependsOn: nodePolicies, ignoreChanges: ["scalingConfig.desiredSize"], customTimeouts: LONG_TIMEOUTS.eksNodeGroup },
         ),
     );
-    new aws.eks.Addon(
-      `${name}-ebs-csi`,
-      { clusterName: cluster.name, addonName: "aws-ebs-csi-driver", resolveConflictsOnCreate: "OVERWRITE", resolveConflictsOnUpdate: "PRESERVE", tags },
-      { ...child, dependsOn: this.nodeGroups },
-    );
+    // Add-ons (EBS CSI, metrics-server, cluster-autoscaler) run with identities of their own:
+    // infra/addons. The node role keeps only what the kubelet, the VPC CNI and SSM need.
 
     const config_ = pulumi
       .all([cluster.name, cluster.endpoint, cluster.certificateAuthority])

@@ -13,7 +13,7 @@ export function awsPrefix(stack: string): string {
  * Data domains that get their own KMS key (rotated yearly): a key compromise or a grant mistake
  * stays inside one domain, and key policies/grants can be audited per store.
  */
-export const KMS_DOMAINS = ["eks", "kafka", "redis", "postgres", "secrets", "storage", "logs"] as const;
+export const KMS_DOMAINS = ["eks", "ebs", "kafka", "redis", "postgres", "secrets", "storage", "logs"] as const;
 export type KmsDomain = (typeof KMS_DOMAINS)[number];
 /** Waiting period before a scheduled key deletion: the longest AWS allows, to undo a mistake. */
 export const KMS_DELETION_WINDOW_DAYS = 30;

@@ -41,6 +41,7 @@ const TYPED: Record<string, KubeCtor> = {
   "v1/Secret": k8s.core.v1.Secret,
   "v1/Service": k8s.core.v1.Service,
   "v1/PersistentVolumeClaim": k8s.core.v1.PersistentVolumeClaim,
+  "storage.k8s.io/v1/StorageClass": k8s.storage.v1.StorageClass,
   "apps/v1/Deployment": k8s.apps.v1.Deployment,
   "apps/v1/StatefulSet": k8s.apps.v1.StatefulSet,
   "apps/v1/DaemonSet": k8s.apps.v1.DaemonSet,
