@@ -163,10 +163,22 @@ export function hasChanges(d: PlanDiff): boolean {
   return d.added.length + d.removed.length + d.changed.length > 0;
 }
 
-function show(v: unknown): string {
+function show(v: unknown, max = 120): string {
   if (v === undefined) return "(absent)";
-  const s = JSON.stringify(v);
-  return s.length > 120 ? `${s.slice(0, 117)}...` : s;
+  const text = JSON.stringify(v);
+  if (text.length <= max) return text;
+  // Keep both ends: URNs and hosts differ at the end.
+  const head = Math.max(1, Math.floor((max - 3) / 3));
+  return `${text.slice(0, head)}...${text.slice(text.length - Math.max(1, max - 3 - head))}`;
+}
+
+/** Width of the terminal diff: values are shortened so a change line fits (the path is kept). */
+const TEXT_WIDTH = 100;
+
+function changeLine(c: PropertyChange): string {
+  const head = `     ~ ${c.path}: `;
+  const budget = Math.max(24, Math.floor((TEXT_WIDTH - head.length - 4) / 2));
+  return `${head}${show(c.before, budget)} => ${show(c.after, budget)}`;
 }
 
 export function renderDiffText(d: PlanDiff): string {
@@ -175,7 +187,7 @@ export function renderDiffText(d: PlanDiff): string {
   for (const r of d.removed) lines.push(` - ${r.type}  ${r.name}`);
   for (const r of d.changed) {
     lines.push(` ~ ${r.type}  ${r.name}`);
-    for (const c of r.changes) lines.push(`     ~ ${c.path}: ${show(c.before)} => ${show(c.after)}`);
+    for (const c of r.changes) lines.push(changeLine(c));
   }
   lines.push("", `Resources: ${d.added.length} to add, ${d.changed.length} to change, ${d.removed.length} to remove`);
   return lines.join("\n");
