@@ -17,11 +17,14 @@ function readmeCommands(): { plan: string[]; diff: string[] } {
   return { plan, diff };
 }
 
-/** A copy of the project (sources only; node_modules linked) where the user edits a stack file. */
+/** A copy of the project (its tracked files; node_modules linked) where the user edits a stack file. */
 function projectCopy(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tm-readme-"));
-  for (const entry of ["infra", "policies", "stacks", "charts", "Pulumi.yaml", "package.json", "tsconfig.json", "README.md"]) {
-    fs.cpSync(path.join(REPO, entry), path.join(dir, entry), { recursive: true });
+  const tracked = childProcess.execFileSync("git", ["ls-files", "-z"], { cwd: REPO, encoding: "utf8" }).split("\0").filter(Boolean);
+  for (const file of tracked) {
+    if (!fs.existsSync(path.join(REPO, file))) continue;
+    fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+    fs.copyFileSync(path.join(REPO, file), path.join(dir, file));
   }
   fs.symlinkSync(path.join(REPO, "node_modules"), path.join(dir, "node_modules"), "dir");
   return dir;
