@@ -72,8 +72,51 @@ export const KONG = "configuration.konghq.com";
 export const STRIMZI = "kafka.strimzi.io";
 export const PROM_OPERATOR = "monitoring.coreos.com";
 
-/** Workload kinds whose pod template we check. */
-export const WORKLOAD_TYPES = ["kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:StatefulSet", "kubernetes:apps/v1:DaemonSet"] as const;
+/** Where each workload kind keeps its pod spec (every kind that has one, whatever its version). */
+const POD_SPEC_PATHS: Record<string, string[]> = {
+  "apps/Deployment": ["spec", "template", "spec"],
+  "apps/StatefulSet": ["spec", "template", "spec"],
+  "apps/DaemonSet": ["spec", "template", "spec"],
+  "apps/ReplicaSet": ["spec", "template", "spec"],
+  "batch/Job": ["spec", "template", "spec"],
+  "batch/CronJob": ["spec", "jobTemplate", "spec", "template", "spec"],
+  "core/ReplicationController": ["spec", "template", "spec"],
+  "core/Pod": ["spec"],
+};
+
+/** A workload's pod spec with its property path (`spec.template.spec`), or undefined for other types. */
+export interface PodSpecOf {
+  kind: string;
+  path: string;
+  /** The pod spec, undefined when the workload has none. */
+  pod: Json | undefined;
+  /** Long-running workloads (not Job, CronJob, bare Pod) need readiness and liveness probes. */
+  longRunning: boolean;
+}
+
+export function podSpecOf(type: string, props: unknown): PodSpecOf | undefined {
+  const t = kubeType(type);
+  const segments = t && POD_SPEC_PATHS[`${t.group}/${t.kind}`];
+  if (!t || !segments) return undefined;
+  return { kind: t.kind, path: segments.join("."), pod: asObject(at(props, ...segments)), longRunning: !["Job", "CronJob", "Pod"].includes(t.kind) };
+}
+
+export function isWorkload(type: string): boolean {
+  return podSpecOf(type, {}) !== undefined;
+}
+
+/**
+ * Violation messages name the property they concern first, in backticks ("`publiclyAccessible` is
+ * true"): reports locate the finding at that property's source line and fingerprint it by path.
+ */
+export function atPath(path: string, message: string): string {
+  return `\`${path}\` ${message}`;
+}
+
+/** The property path a message names (see atPath), or undefined. */
+export function pathOfMessage(message: string): string | undefined {
+  return /^`([^`\s]+)`/.exec(message)?.[1];
+}
 
 /** Go/Istio duration ("1.5s", "500ms", "1m", "1h30m") in milliseconds; undefined when not a duration. */
 export function durationMs(v: unknown): number | undefined {

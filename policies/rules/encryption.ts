@@ -2,8 +2,8 @@
  * Encryption policies: at rest with customer-managed KMS keys, in transit everywhere, and KMS key
  * rotation. Field names are those of @pulumi/aws 7.x inputs and the Strimzi `kafka.strimzi.io/v1` API.
  */
-import type { ReportViolation, ResourceValidationArgs, StackValidationArgs } from "@pulumi/policy";
-import { asArray, asBool, asNumber, asObject, asString, at, isKube, isProvided, STRIMZI } from "../lib/props";
+import type { PolicyResource, ReportViolation, ResourceValidationArgs, StackValidationArgs } from "@pulumi/policy";
+import { asArray, asBool, asNumber, asObject, asString, at, atPath, isKube, isProvided, STRIMZI } from "../lib/props";
 import { asvs, cisAws, levels, owasp, pci, type TrademasterResourcePolicy, type TrademasterStackPolicy } from "../lib/types";
 
 const PCI_AT_REST = pci("3.5.1", "Stored account data is rendered unreadable (strong cryptography)");
@@ -12,17 +12,18 @@ const PCI_IN_TRANSIT = pci("4.2.1", "Strong cryptography protects data in transi
 export const encryptionAtRest: TrademasterResourcePolicy = {
   kind: "resource",
   name: "encryption-at-rest-cmk",
-  description: "Data stores encrypt at rest with a customer-managed KMS key: RDS, ElastiCache, MSK, EBS, EKS secrets, OpenSearch/Elasticsearch.",
+  description: "Data at rest is encrypted with a customer-managed KMS key: RDS, ElastiCache, MSK, EBS volumes and launch templates, EKS secrets, OpenSearch/Elasticsearch, CloudWatch log groups, Secrets Manager secrets and ECR repositories.",
   severity: "high",
   enforcement: levels("mandatory", "mandatory", "mandatory"),
   controls: [
     cisAws("2.3.1", "Encryption-at-rest is enabled for RDS instances"),
     cisAws("2.2.1", "EBS volume encryption is enabled"),
+    cisAws("3.x", "CloudWatch log groups are encrypted with KMS"),
     asvs("V6.2.1", "Cryptographic modules fail securely / approved algorithms"),
     PCI_AT_REST,
   ],
   remediation:
-    "Set storageEncrypted + kmsKeyId (RDS), atRestEncryptionEnabled + kmsKeyId (ElastiCache), encryptionInfo.encryptionAtRestKmsKeyArn (MSK), encrypted + kmsKeyId (EBS volumes and launch template block devices), encryptionConfig { resources: [\"secrets\"], provider.keyArn } (EKS), encryptAtRest { enabled, kmsKeyId } (OpenSearch/Elasticsearch), all with the platform's customer-managed KMS key.",
+    "Set storageEncrypted + kmsKeyId (RDS), atRestEncryptionEnabled + kmsKeyId (ElastiCache), encryptionInfo.encryptionAtRestKmsKeyArn (MSK), encrypted + kmsKeyId (EBS volumes and launch template block devices), encryptionConfig { resources: [\"secrets\"], provider.keyArn } (EKS), encryptAtRest { enabled, kmsKeyId } (OpenSearch/Elasticsearch), kmsKeyId (CloudWatch log groups: the key policy must allow logs.<region>.amazonaws.com; Secrets Manager secrets), encryptionConfigurations [{ encryptionType: \"KMS\", kmsKey }] (ECR), all with the platform's customer-managed KMS keys.",
   validateResource: (args: ResourceValidationArgs, report: ReportViolation) => {
     const p = args.props;
     switch (args.type) {
@@ -55,6 +56,18 @@ export const encryptionAtRest: TrademasterResourcePolicy = {
         const resources = asArray(enc?.resources).map((r) => asString(r));
         if (!enc || !resources.includes("secrets")) report("encryptionConfig does not encrypt Kubernetes secrets (resources: [\"secrets\"])");
         else if (!isProvided(enc.provider, "keyArn")) report("encryptionConfig.provider.keyArn is not set");
+        return;
+      }
+      case "aws:cloudwatch/logGroup:LogGroup":
+        if (!isProvided(p, "kmsKeyId")) report(atPath("kmsKeyId", "is missing: the log group is encrypted with a key AWS owns, not ours"));
+        return;
+      case "aws:secretsmanager/secret:Secret":
+        if (!isProvided(p, "kmsKeyId")) report(atPath("kmsKeyId", "is missing: the secret uses the AWS-managed aws/secretsmanager key"));
+        return;
+      case "aws:ecr/repository:Repository": {
+        const enc = asArray(p.encryptionConfigurations).map((e) => asObject(e) ?? {});
+        if (enc.length === 0 || asString(enc[0].encryptionType) !== "KMS") report(atPath("encryptionConfigurations", `uses ${asString(enc[0]?.encryptionType) ?? "the default AES256"} (expected KMS with our key)`));
+        else if (!isProvided(enc[0], "kmsKey")) report(atPath("encryptionConfigurations[0].kmsKey", "is missing: KMS with the AWS-managed aws/ecr key"));
         return;
       }
       case "aws:opensearch/domain:Domain":
@@ -126,12 +139,12 @@ export const s3Encryption: TrademasterStackPolicy = {
 export const encryptionInTransit: TrademasterResourcePolicy = {
   kind: "resource",
   name: "encryption-in-transit",
-  description: "Every data path is TLS: RDS force_ssl, RDS Proxy requireTls, ElastiCache transit encryption + AUTH, MSK TLS-only, Strimzi TLS listeners, OpenSearch HTTPS and node-to-node TLS.",
+  description: "Every data path is TLS: RDS force_ssl, RDS Proxy requireTls, ElastiCache transit encryption required + AUTH, MSK TLS-only, Strimzi TLS listeners, OpenSearch HTTPS and node-to-node TLS.",
   severity: "high",
   enforcement: levels("mandatory", "mandatory", "mandatory"),
   controls: [owasp("API8:2023", "Security Misconfiguration"), asvs("V9.2.2", "Encrypted communications for all inbound and outbound connections"), PCI_IN_TRANSIT],
   remediation:
-    "Set rds.force_ssl=1 in the Postgres parameter group, requireTls on RDS Proxy, transitEncryptionEnabled (+ authToken) on ElastiCache, encryptionInTransit { clientBroker: \"TLS\", inCluster: true } on MSK, tls: true on every Strimzi listener, domainEndpointOptions.enforceHttps and nodeToNodeEncryption on OpenSearch.",
+    "Set rds.force_ssl=1 in the Postgres parameter group, requireTls on RDS Proxy, transitEncryptionEnabled with transitEncryptionMode \"required\" (+ authToken or userGroupIds) on ElastiCache, encryptionInTransit { clientBroker: \"TLS\", inCluster: true } on MSK, tls: true on every Strimzi listener, domainEndpointOptions.enforceHttps and nodeToNodeEncryption on OpenSearch.",
   validateResource: (args: ResourceValidationArgs, report: ReportViolation) => {
     const p = args.props;
     switch (args.type) {
@@ -146,10 +159,14 @@ export const encryptionInTransit: TrademasterResourcePolicy = {
       case "aws:rds/proxy:Proxy":
         if (asBool(p.requireTls) !== true) report("requireTls is not true");
         return;
-      case "aws:elasticache/replicationGroup:ReplicationGroup":
+      case "aws:elasticache/replicationGroup:ReplicationGroup": {
         if (asBool(p.transitEncryptionEnabled) !== true) report("transitEncryptionEnabled is not true");
+        // "preferred" accepts plaintext clients too (a migration setting); required is the create default.
+        const mode = asString(p.transitEncryptionMode);
+        if (mode !== undefined && mode !== "required") report(atPath("transitEncryptionMode", `is ${mode}: plaintext connections are still accepted (expected required)`));
         if (!isProvided(p, "authToken") && !isProvided(p, "userGroupIds")) report("no authToken or userGroupIds: Redis AUTH is off");
         return;
+      }
       case "aws:msk/cluster:Cluster": {
         // The provider defaults are TLS and true; an explicit weaker value fails.
         const transit = asObject(at(p, "encryptionInfo", "encryptionInTransit"));
@@ -189,5 +206,38 @@ export const kmsRotation: TrademasterResourcePolicy = {
     if (asBool(args.props.enableKeyRotation) !== true) report("enableKeyRotation is not true");
     const period = asNumber(args.props.rotationPeriodInDays);
     if (period !== undefined && period > 365) report(`rotationPeriodInDays is ${period} (at most 365)`);
+  },
+};
+
+const NODE_GROUP = "aws:eks/nodeGroup:NodeGroup";
+
+export const nodeVolumeEncryption: TrademasterStackPolicy = {
+  kind: "stack",
+  name: "node-volume-encryption",
+  description:
+    "EKS node disks are encrypted with a customer-managed key: every managed node group uses a launch template of this stack whose EBS block devices are encrypted with kmsKeyId, or the account's EBS encryption by default is on with our key (without either, the EKS-generated launch template leaves it to the account default).",
+  severity: "high",
+  enforcement: levels("advisory", "mandatory", "mandatory"),
+  controls: [cisAws("2.2.1", "EBS volume encryption is enabled in all regions"), asvs("V6.1.1", "Regulated data is stored encrypted while at rest"), PCI_AT_REST],
+  remediation:
+    "Give each aws.eks.NodeGroup launchTemplate { id, version } of an aws.ec2.LaunchTemplate with blockDeviceMappings [{ deviceName: \"/dev/xvda\", ebs: { encrypted: \"true\", kmsKeyId, volumeType: \"gp3\", volumeSize } }] (and drop diskSize), or declare aws.ebs.EncryptionByDefault { enabled: true } with aws.ebs.DefaultKmsKey { keyArn }.",
+  validateStack: (args: StackValidationArgs, report: ReportViolation) => {
+    const byDefault = args.resources.some((r) => r.type === "aws:ebs/encryptionByDefault:EncryptionByDefault" && asBool(r.props.enabled) !== false);
+    const defaultKey = args.resources.some((r) => r.type === "aws:ebs/defaultKmsKey:DefaultKmsKey" && isProvided(r.props, "keyArn"));
+    if (byDefault && defaultKey) return;
+    const templates = args.resources.filter((r) => r.type === "aws:ec2/launchTemplate:LaunchTemplate");
+    const encrypted = (t: PolicyResource) => {
+      const ebs = asArray(t.props.blockDeviceMappings).map((m) => asObject(at(m, "ebs"))).filter((e) => e !== undefined);
+      return ebs.length > 0 && ebs.every((e) => asBool(e.encrypted) === true && isProvided(e, "kmsKeyId"));
+    };
+    for (const ng of args.resources.filter((r) => r.type === NODE_GROUP)) {
+      if (!asObject(ng.props.launchTemplate)) {
+        report(atPath("launchTemplate", `is missing${ng.props.diskSize !== undefined ? " (diskSize set)" : ""}: the node disks are encrypted only if the account's EBS default says so, never with our key`), ng.urn);
+        continue;
+      }
+      const used = templates.filter((t) => ng.dependencies.some((d) => d.urn === t.urn));
+      if (used.length === 0) report(atPath("launchTemplate", "names a launch template outside this stack: its disk encryption cannot be checked"), ng.urn);
+      else if (!used.every(encrypted)) report(atPath("launchTemplate", `uses ${used.map((t) => t.name).join(", ")} whose EBS block devices are not all encrypted with kmsKeyId`), ng.urn);
+    }
   },
 };

@@ -5,7 +5,7 @@
 import type { PolicyResource, ReportViolation, ResourceValidationArgs, StackValidationArgs } from "@pulumi/policy";
 import { exposedRoutes } from "../../infra/catalog/derive";
 import { catalogFor, samplePath, type CatalogPolicyConfig } from "../lib/catalog";
-import { asArray, asBool, asNumber, asObject, asString, at, isKube, KONG, type Json } from "../lib/props";
+import { asArray, asBool, asNumber, asObject, asString, at, atPath, isKube, KONG, type Json } from "../lib/props";
 import { asvs, levels, owasp, pci, type TrademasterResourcePolicy, type TrademasterStackPolicy } from "../lib/types";
 
 /** HSTS must last at least a year (OWASP Secure Headers Project). */
@@ -183,16 +183,37 @@ export const securityHeaders: TrademasterStackPolicy = {
   },
 };
 
-/** Origins that allow any site: `*`, or a pattern that matches every host. */
-function isWildcardOrigin(origin: string): boolean {
+/** Origins no TradeMaster allow-list may accept: an attacker's sites and the opaque `null` origin. */
+export const FOREIGN_ORIGINS = ["https://evil.example", "http://evil.example", "https://attacker.example.net", "null"];
+
+/** Kong treats an origin with characters outside [A-Za-z0-9.:/-] as a PCRE regex. */
+function isKongRegex(origin: string): boolean {
+  return /[^A-Za-z0-9.:/-]/.test(origin);
+}
+
+function regexAccepts(pattern: string, origin: string, anchored: boolean): boolean {
+  try {
+    return new RegExp(anchored ? `^(?:${pattern})$` : pattern).test(origin);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Origins that allow any site: `*`, `null`, or a regex that accepts a foreign origin (`https://.*`,
+ * `.*\.example\.com.*`). Kong matches regex origins unanchored unless the pattern anchors itself.
+ */
+export function isWildcardOrigin(origin: string, regex: "kong" | "full" | "none" = "kong"): boolean {
   const o = origin.trim();
-  return o === "*" || o === "null" || o === ".*" || /^https?:\/\/\*$/.test(o) || o === "https?://.*";
+  if (o === "*" || o === "null" || /^https?:\/\/\*$/.test(o)) return true;
+  if (regex === "none" || (regex === "kong" && !isKongRegex(o))) return false;
+  return FOREIGN_ORIGINS.some((f) => regexAccepts(o, f, regex === "full"));
 }
 
 export const corsNoWildcard: TrademasterResourcePolicy = {
   kind: "resource",
   name: "cors-no-wildcard",
-  description: "CORS allows only explicit origins: no `*` (or catch-all pattern) outside local.",
+  description: "CORS allows only explicit origins: no `*`, `null`, or regex or prefix that accepts a foreign site (`https://.*`) outside local.",
   severity: "high",
   enforcement: levels("advisory", "mandatory", "mandatory"),
   controls: [
@@ -205,24 +226,31 @@ export const corsNoWildcard: TrademasterResourcePolicy = {
     if (isKongPlugin(args.type)) {
       if (asString(args.props.plugin) !== "cors") return;
       const origins = asArray(at(args.props, "config", "origins")).map((o) => asString(o) ?? "");
-      const bad = origins.filter(isWildcardOrigin);
-      if (origins.length === 0) report("Kong cors plugin without `config.origins` allows every origin");
-      if (bad.length) report(`Kong cors plugin allows wildcard origin(s): ${bad.join(", ")}`);
+      const bad = origins.filter((o) => isWildcardOrigin(o, "kong"));
+      if (origins.length === 0) report(atPath("config.origins", "is missing: the Kong cors plugin allows every origin"));
+      if (bad.length) report(atPath("config.origins", `allows any site: ${bad.join(", ")} (accepts ${FOREIGN_ORIGINS[0]} or is a wildcard)`));
       return;
     }
     if (args.type === "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy") {
       const cors = asObject(args.props.corsConfig);
       if (!cors) return;
       const origins = asArray(at(cors, "accessControlAllowOrigins", "items")).map((o) => asString(o) ?? "");
-      const bad = origins.filter(isWildcardOrigin);
+      const bad = origins.filter((o) => isWildcardOrigin(o, "none"));
       if (bad.length) report(`CloudFront CORS allows wildcard origin(s): ${bad.join(", ")}`);
       return;
     }
     if (isKube(args.type, "networking.istio.io", "VirtualService")) {
       for (const http of asArray(at(args.props, "spec", "http"))) {
         for (const o of asArray(at(http, "corsPolicy", "allowOrigins"))) {
-          const value = asString(at(o, "exact")) ?? asString(at(o, "regex")) ?? asString(at(o, "prefix"));
-          if (value !== undefined && (isWildcardOrigin(value) || asString(at(o, "prefix")) === "")) {
+          const regex = asString(at(o, "regex"));
+          const prefix = asString(at(o, "prefix"));
+          const exact = asString(at(o, "exact"));
+          // Envoy matches regex origins in full (RE2); a prefix accepts every longer origin.
+          const open =
+            (regex !== undefined && isWildcardOrigin(regex, "full")) ||
+            (prefix !== undefined && FOREIGN_ORIGINS.some((f) => f.startsWith(prefix))) ||
+            (exact !== undefined && isWildcardOrigin(exact, "none"));
+          if (open) {
             report(`VirtualService corsPolicy allows wildcard origin ${JSON.stringify(o)}`);
           }
         }

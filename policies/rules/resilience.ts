@@ -3,22 +3,36 @@
  * backed-up data stores, durable Kafka topics, and SLO alerts plus a dashboard per service.
  */
 import type { PolicyResource, ReportViolation, ResourceValidationArgs, StackValidationArgs } from "@pulumi/policy";
+import type { SloSpec } from "../../infra/catalog/schema";
 import { catalogFor, type CatalogPolicyConfig } from "../lib/catalog";
-import { asArray, asBool, asNumber, asObject, asString, at, isKube, isProvided, PROM_OPERATOR, selectorMatches, STRIMZI } from "../lib/props";
+import { asArray, asBool, asNumber, asObject, asString, at, atPath, isKube, isProvided, PROM_OPERATOR, selectorMatches, STRIMZI } from "../lib/props";
 import { asvs, cisAws, levels, owasp, pci, type TrademasterResourcePolicy, type TrademasterStackPolicy } from "../lib/types";
 
 function namespaceOf(r: PolicyResource): string {
   return asString(at(r.props, "metadata", "namespace")) ?? "default";
 }
 
+/** Why a PDB spec allows no voluntary eviction at `replicas` pods, if it does. */
+export function blocksEviction(spec: unknown, replicas: number): { path: string; message: string } | undefined {
+  const maxUnavailable = at(spec, "maxUnavailable");
+  if (maxUnavailable === 0 || maxUnavailable === "0" || maxUnavailable === "0%") return { path: "spec.maxUnavailable", message: `is ${String(maxUnavailable)}` };
+  const minAvailable = at(spec, "minAvailable");
+  if (minAvailable === "100%") return { path: "spec.minAvailable", message: "is 100%" };
+  const min = asNumber(minAvailable);
+  if (typeof minAvailable !== "string" || !minAvailable.endsWith("%")) {
+    if (min !== undefined && min >= replicas) return { path: "spec.minAvailable", message: `is ${min} with ${replicas} replica(s)` };
+  }
+  return undefined;
+}
+
 export const replicasAndPdb: TrademasterStackPolicy = {
   kind: "stack",
   name: "replicas-and-disruption-budget",
-  description: "Every Deployment and StatefulSet runs at least 2 replicas (directly or through its HPA) and has a PodDisruptionBudget selecting its pods.",
+  description: "Every Deployment and StatefulSet runs at least 2 replicas (directly or through its HPA) and has a PodDisruptionBudget selecting its pods that still lets one pod be evicted (no maxUnavailable 0, no minAvailable equal to the replicas or 100%).",
   severity: "medium",
   enforcement: levels("disabled", "advisory", "mandatory"),
   controls: [owasp("API4:2023", "Unrestricted Resource Consumption"), asvs("V1.14.x", "Configuration architecture: availability"), pci("12.10.1", "Incident response plan: business continuity")],
-  remediation: "Set spec.replicas >= 2 (or an HPA with minReplicas >= 2) and declare a policy/v1 PodDisruptionBudget whose selector.matchLabels match the pod template labels.",
+  remediation: "Set spec.replicas >= 2 (or an HPA with minReplicas >= 2) and declare a policy/v1 PodDisruptionBudget whose selector.matchLabels match the pod template labels, with maxUnavailable: 1 (or minAvailable below the replica count).",
   validateStack: (args: StackValidationArgs, report: ReportViolation) => {
     const pdbs = args.resources.filter((r) => isKube(r.type, "policy", "PodDisruptionBudget"));
     const hpas = args.resources.filter((r) => isKube(r.type, "autoscaling", "HorizontalPodAutoscaler"));
@@ -34,8 +48,11 @@ export const replicasAndPdb: TrademasterStackPolicy = {
       const effective = Math.max(replicas ?? 0, hpaMin ?? 0);
       if (effective < 2) report(`${kind} "${ns}/${name}" runs ${effective} replica(s)${hpa ? " (HPA minReplicas included)" : ""}`, w.urn);
       const labels = asObject(at(w.props, "spec", "template", "metadata", "labels")) ?? {};
-      if (!pdbs.some((p) => namespaceOf(p) === ns && selectorMatches(at(p.props, "spec", "selector"), labels))) {
-        report(`${kind} "${ns}/${name}" has no PodDisruptionBudget selecting its pods`, w.urn);
+      const mine = pdbs.filter((p) => namespaceOf(p) === ns && selectorMatches(at(p.props, "spec", "selector"), labels));
+      if (mine.length === 0) report(`${kind} "${ns}/${name}" has no PodDisruptionBudget selecting its pods`, w.urn);
+      for (const pdb of mine) {
+        const why = blocksEviction(at(pdb.props, "spec"), effective);
+        if (why) report(atPath(why.path, `${why.message}: no pod of ${kind} "${ns}/${name}" can ever be evicted, so node drains and upgrades hang`), pdb.urn);
       }
     }
   },
@@ -71,7 +88,7 @@ export const MIN_BACKUP_RETENTION_DAYS = 7;
 export const dataProtection: TrademasterResourcePolicy = {
   kind: "resource",
   name: "data-protection",
-  description: "Stateful resources are protected from deletion (Pulumi protect, deletionProtection), backed up, and leave a final snapshot.",
+  description: "Stateful resources are protected from deletion (Pulumi protect, deletionProtection on RDS and the EKS cluster), backed up, and leave a final snapshot.",
   severity: "high",
   enforcement: levels("disabled", "advisory", "mandatory"),
   controls: [
@@ -81,8 +98,10 @@ export const dataProtection: TrademasterResourcePolicy = {
     pci("12.10.1", "Incident response plan: business recovery and continuity"),
   ],
   remediation:
-    `Pass { protect: config.protectData } to stateful resources; on RDS set deletionProtection: true, backupRetentionPeriod >= ${MIN_BACKUP_RETENTION_DAYS}, skipFinalSnapshot: false and a finalSnapshotIdentifier; on ElastiCache set snapshotRetentionLimit >= 1 and finalSnapshotIdentifier; on CloudNativePG clusters configure spec.backup.`,
+    `Pass { protect: config.protectData } to stateful resources; set deletionProtection: true on the EKS cluster; on RDS set deletionProtection: true, backupRetentionPeriod >= ${MIN_BACKUP_RETENTION_DAYS}, skipFinalSnapshot: false and a finalSnapshotIdentifier; on ElastiCache set snapshotRetentionLimit >= 1 and finalSnapshotIdentifier; on CloudNativePG clusters configure spec.backup.`,
   validateResource: (args: ResourceValidationArgs, report: ReportViolation) => {
+    // The EKS cluster holds every workload's state (etcd): deleting it loses the cluster.
+    if (args.type === "aws:eks/cluster:Cluster" && asBool(args.props.deletionProtection) !== true) report(atPath("deletionProtection", "is not true: one call deletes the cluster"));
     if (!isStateful(args.type)) return;
     if (!args.opts.protect) report("not protected (resource option protect: true)");
     const p = args.props;
@@ -160,11 +179,24 @@ function mentions(r: PolicyResource, service: string): boolean {
   return labels.includes(service) || name === service || name.startsWith(`${service}-`) || name.endsWith(`-${service}`) || name.includes(`-${service}-`);
 }
 
-function alertsOf(rule: PolicyResource): Array<{ labels: Record<string, unknown> }> {
+function alertsOf(rule: PolicyResource): Array<{ expr: string }> {
   return asArray(at(rule.props, "spec", "groups"))
     .flatMap((g) => asArray(at(g, "rules")))
     .filter((r) => asString(at(r, "alert")) !== undefined)
-    .map((r) => ({ labels: asObject(at(r, "labels")) ?? {} }));
+    .map((r) => ({ expr: asString(at(r, "expr")) ?? "" }));
+}
+
+/** The SLIs a catalog SLO declares, by the `slo` label value of their series. */
+export function sloKinds(slo: SloSpec): string[] {
+  return ["availability", "latency", ...(slo.errorRatePercent !== undefined ? ["error-rate"] : [])];
+}
+
+/** True when an alert expression selects the SLO series of a service (both matchers in one selector). */
+export function isSloAlert(expr: string, service: string, kind: string): boolean {
+  return [...expr.matchAll(/\{([^}]*)\}/g)].some((m) => {
+    const matchers = m[1];
+    return new RegExp(`(^|,)\\s*service\\s*=\\s*"${service}"`).test(matchers) && new RegExp(`(^|,)\\s*slo\\s*=\\s*"${kind}"`).test(matchers);
+  });
 }
 
 function isDashboard(r: PolicyResource): boolean {
@@ -175,28 +207,50 @@ function isDashboard(r: PolicyResource): boolean {
 export const observabilityCoverage: TrademasterStackPolicy = {
   kind: "stack",
   name: "observability-coverage",
-  description: "Every catalog service with an SLO has SLO alerts (PrometheusRule) and every catalog service has a Grafana dashboard.",
+  description: "Every catalog service with an SLO has a burn-rate alert per SLI it declares (availability, latency, error rate), selecting the service's SLO series, and every catalog service has a Grafana dashboard.",
   severity: "medium",
   enforcement: levels("advisory", "mandatory", "mandatory"),
   usesCatalog: true,
   controls: [owasp("API8:2023", "Security Misconfiguration (insufficient monitoring)"), asvs("V7.1.x", "Log content and monitoring"), pci("10.4.1", "Audit logs are reviewed"), pci("10.7.2", "Failures of critical security control systems are detected")],
-  remediation: "Derive a PrometheusRule with burn-rate alerts (labels include service: <name>) and a dashboard ConfigMap (label grafana_dashboard) for every catalog service.",
+  remediation: "Derive a PrometheusRule with multi-window burn-rate alerts per SLI whose expression selects the service's SLO recording rules ({service=\"<name>\", slo=\"availability|latency|error-rate\"}) and a dashboard ConfigMap (label grafana_dashboard) for every catalog service.",
   validateStack: (args: StackValidationArgs, report: ReportViolation) => {
     const catalog = catalogFor(args.getConfig<CatalogPolicyConfig>());
     const rules = args.resources.filter((r) => isKube(r.type, PROM_OPERATOR, "PrometheusRule"));
     const dashboards = args.resources.filter(isDashboard);
+    const alerts = rules.flatMap(alertsOf);
     for (const service of catalog.services) {
       if (service.slo) {
-        const covered = rules.some((r) => {
-          const alerts = alertsOf(r);
-          return alerts.length > 0 && (mentions(r, service.name) || alerts.some((a) => Object.values(a.labels).includes(service.name)));
-        });
-        if (!covered) report(`service "${service.name}" has an SLO but no PrometheusRule alert for it`);
+        const missing = sloKinds(service.slo).filter((kind) => !alerts.some((a) => isSloAlert(a.expr, service.name, kind)));
+        if (missing.length) report(`service "${service.name}" has no SLO burn-rate alert for ${missing.join(", ")} (an alert whose expression selects service="${service.name}" and slo="<kind>")`);
       }
       const hasDashboard = dashboards.some(
         (d) => mentions(d, service.name) || Object.values(asObject(at(d.props, "data")) ?? {}).some((v) => (asString(v) ?? "").includes(`"${service.name}"`)),
       );
       if (!hasDashboard) report(`service "${service.name}" has no dashboard (ConfigMap labelled grafana_dashboard)`);
+    }
+  },
+};
+
+export const highAvailabilityDataStores: TrademasterResourcePolicy = {
+  kind: "resource",
+  name: "high-availability-data-stores",
+  description: "Prod data stores survive the loss of an availability zone: RDS Multi-AZ, ElastiCache Multi-AZ with automatic failover and a replica, MSK brokers in multiples of three zones.",
+  severity: "high",
+  enforcement: levels("disabled", "disabled", "mandatory"),
+  controls: [asvs("V1.14.x", "Configuration architecture: availability"), pci("12.10.1", "Incident response plan: business continuity"), cisAws("2.3.x", "RDS: Multi-AZ for production databases")],
+  remediation: "Set multiAz: true on RDS instances (not read replicas); multiAzEnabled: true, automaticFailoverEnabled: true and numCacheClusters >= 2 on ElastiCache replication groups; numberOfBrokerNodes a multiple of 3 on MSK (one broker set per zone).",
+  validateResource: (args: ResourceValidationArgs, report: ReportViolation) => {
+    const p = args.props;
+    if (args.type === "aws:rds/instance:Instance" && !isProvided(p, "replicateSourceDb") && asBool(p.multiAz) !== true) report(atPath("multiAz", "is not true: one zone outage takes the database down"));
+    if (args.type === "aws:elasticache/replicationGroup:ReplicationGroup") {
+      if (asBool(p.multiAzEnabled) !== true) report(atPath("multiAzEnabled", "is not true"));
+      if (asBool(p.automaticFailoverEnabled) !== true) report(atPath("automaticFailoverEnabled", "is not true"));
+      const nodes = asNumber(p.numCacheClusters);
+      if (nodes !== undefined && nodes < 2) report(atPath("numCacheClusters", `is ${nodes}: no replica to fail over to`));
+    }
+    if (args.type === "aws:msk/cluster:Cluster") {
+      const brokers = asNumber(p.numberOfBrokerNodes) ?? 0;
+      if (brokers < 3 || brokers % 3 !== 0) report(atPath("numberOfBrokerNodes", `is ${brokers} (expected a multiple of 3: brokers in three zones)`));
     }
   },
 };

@@ -1,11 +1,13 @@
 /**
- * Workload policies: Pod Security "restricted" hardening, resources, probes and pinned images for
- * our Deployments/StatefulSets/DaemonSets, and no secret as a literal in env vars or ConfigMaps.
+ * Workload policies: the Pod Security level of the namespace plus our standards (read-only root,
+ * resources, probes, pinned images) for every kind with a pod spec, ours and chart-rendered, and no
+ * secret as a literal in env vars or ConfigMaps.
  */
-import type { ReportViolation, ResourceValidationArgs } from "@pulumi/policy";
+import type { PolicyResource, ReportViolation, ResourceValidationArgs, StackValidationArgs } from "@pulumi/policy";
 import { SECRET } from "../../infra/plan/types";
-import { asArray, asBool, asObject, asString, at, isKube, readKnown, WORKLOAD_TYPES, type Json } from "../lib/props";
-import { asvs, cisK8s, levels, owasp, pci, type TrademasterResourcePolicy } from "../lib/types";
+import { containersOf, ENFORCE_LABEL, isPodSecurityLevel, podSecurityFindings, type Finding, type PodSecurityLevel } from "../lib/pod-security";
+import { asArray, asBool, asObject, asString, at, atPath, isKube, podSpecOf, readKnown, type Json } from "../lib/props";
+import { asvs, cisK8s, levels, owasp, pci, type TrademasterResourcePolicy, type TrademasterStackPolicy } from "../lib/types";
 
 /** Image references that name an exact version: a digest, or a tag that is not floating. */
 export function isPinnedImage(image: string): boolean {
@@ -17,48 +19,45 @@ export function isPinnedImage(image: string): boolean {
   return tag.length > 0 && !/^(latest|stable|main|master|edge|nightly|dev)$/i.test(tag) && /\d/.test(tag);
 }
 
-function podSpecOf(props: Json): Json | undefined {
-  return asObject(at(props, "spec", "template", "spec"));
+/** The Pod Security level each namespace of the plan declares for admission (its enforce label). */
+export function namespaceLevels(resources: PolicyResource[]): Map<string, PodSecurityLevel> {
+  const out = new Map<string, PodSecurityLevel>();
+  for (const r of resources) {
+    if (!isKube(r.type, "core", "Namespace")) continue;
+    const name = asString(at(r.props, "metadata", "name"));
+    const level = at(r.props, "metadata", "labels", ENFORCE_LABEL);
+    // A namespace without the label is held to restricted: an exception must be declared.
+    if (name) out.set(name, isPodSecurityLevel(level) ? level : "restricted");
+  }
+  return out;
 }
 
-/** What a container lacks for the Pod Security "restricted" profile and our standards. */
-export function containerProblems(c: Json, pod: Json, opts: { main: boolean }): string[] {
-  const name = asString(c.name) ?? "?";
-  const sc = asObject(c.securityContext) ?? {};
-  const podSc = asObject(pod.securityContext) ?? {};
-  const problems: string[] = [];
-  const nonRoot = asBool(sc.runAsNonRoot) ?? asBool(podSc.runAsNonRoot);
-  if (nonRoot !== true) problems.push("runAsNonRoot is not true");
-  if ((at(sc, "runAsUser") ?? at(podSc, "runAsUser")) === 0) problems.push("runAsUser is 0 (root)");
-  if (asBool(sc.allowPrivilegeEscalation) !== false) problems.push("allowPrivilegeEscalation is not false");
-  if (asBool(sc.privileged) === true) problems.push("privileged is true");
-  const drop = asArray(at(sc, "capabilities", "drop")).map((d) => asString(d));
-  if (!drop.includes("ALL")) problems.push("capabilities.drop does not include ALL");
-  const added = asArray(at(sc, "capabilities", "add")).map((d) => asString(d)).filter((d) => d !== "NET_BIND_SERVICE");
-  if (added.length) problems.push(`capabilities.add ${added.join(", ")}`);
-  const seccomp = asString(at(sc, "seccompProfile", "type")) ?? asString(at(podSc, "seccompProfile", "type"));
-  if (seccomp !== "RuntimeDefault" && seccomp !== "Localhost") problems.push("seccompProfile.type is not RuntimeDefault");
-  if (asBool(sc.readOnlyRootFilesystem) !== true) problems.push("readOnlyRootFilesystem is not true");
+/** Our standards beyond Pod Security, per container: resources, probes, pinned image, read-only root. */
+export function containerStandards(c: Json, opts: { probes: boolean; readOnlyRoot: boolean }): Finding[] {
+  const f: Finding[] = [];
+  if (opts.readOnlyRoot && asBool(at(c, "securityContext", "readOnlyRootFilesystem")) !== true) {
+    f.push({ path: "securityContext.readOnlyRootFilesystem", message: "is not true" });
+  }
   for (const kind of ["requests", "limits"]) {
     const r = asObject(at(c, "resources", kind));
     const missing = ["cpu", "memory"].filter((k) => r?.[k] === undefined);
-    if (missing.length) problems.push(`resources.${kind} without ${missing.join(" and ")}`);
+    if (missing.length) f.push({ path: `resources.${kind}`, message: `has no ${missing.join(" and ")}` });
   }
-  if (opts.main) {
-    if (!asObject(c.readinessProbe)) problems.push("no readinessProbe");
-    if (!asObject(c.livenessProbe)) problems.push("no livenessProbe");
+  if (opts.probes) {
+    if (!asObject(c.readinessProbe)) f.push({ path: "readinessProbe", message: "is missing" });
+    if (!asObject(c.livenessProbe)) f.push({ path: "livenessProbe", message: "is missing" });
   }
-  // The image may come from another resource (ECR) and be unknown in preview: checked by the caller then.
+  // An image from another resource (an ECR URL) is unknown in preview: nothing to pin-check then.
   const image = readKnown(c, "image");
-  if (image !== undefined && !isPinnedImage(asString(image) ?? "")) problems.push(`image "${String(image)}" is not pinned to a version tag or digest`);
-  return problems.map((p) => `container "${name}": ${p}`);
+  if (image !== undefined && !isPinnedImage(asString(image) ?? "")) f.push({ path: "image", message: `"${String(image)}" is not pinned to a version tag or digest` });
+  return f;
 }
 
-export const workloadHardening: TrademasterResourcePolicy = {
-  kind: "resource",
+export const workloadHardening: TrademasterStackPolicy = {
+  kind: "stack",
   name: "workload-hardening",
   description:
-    "Deployments, StatefulSets and DaemonSets meet Pod Security 'restricted': non-root, no privilege escalation, drop ALL, seccomp RuntimeDefault, read-only root filesystem, no host namespaces; with requests, limits, probes and pinned images.",
+    "Every workload with a pod spec (Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob, Pod; ours and chart-rendered) meets the Pod Security level its namespace enforces (restricted unless the namespace declares otherwise), with a read-only root filesystem, requests, limits, probes and pinned images.",
   severity: "high",
   enforcement: levels("mandatory", "mandatory", "mandatory"),
   controls: [
@@ -67,6 +66,7 @@ export const workloadHardening: TrademasterResourcePolicy = {
     cisK8s("5.2.6", "Minimize the admission of root containers"),
     cisK8s("5.2.7", "Minimize the admission of containers with allowPrivilegeEscalation"),
     cisK8s("5.2.9", "Minimize the admission of containers with capabilities assigned"),
+    cisK8s("5.2.12", "Minimize the admission of HostPath volumes"),
     cisK8s("5.7.2", "Ensure seccomp profile is set to docker/default (RuntimeDefault)"),
     owasp("API4:2023", "Unrestricted Resource Consumption"),
     asvs("V14.1.1", "Secure, repeatable build and deployment"),
@@ -74,32 +74,33 @@ export const workloadHardening: TrademasterResourcePolicy = {
     pci("6.3.2", "Inventory of bespoke and third-party software components"),
   ],
   remediation:
-    "In the pod template set securityContext { runAsNonRoot: true, seccompProfile: { type: RuntimeDefault } }, and per container securityContext { allowPrivilegeEscalation: false, capabilities: { drop: [ALL] }, readOnlyRootFilesystem: true } (mount an emptyDir for /tmp), resources.requests and resources.limits for cpu and memory, readinessProbe and livenessProbe, and an image pinned to a semver tag or digest. Never set hostNetwork/hostPID/hostIPC.",
-  validateResource: (args: ResourceValidationArgs, report: ReportViolation) => {
-    if (!(WORKLOAD_TYPES as readonly string[]).includes(args.type)) return;
-    const pod = podSpecOf(args.props);
-    if (!pod) {
-      report("no pod template spec");
-      return;
+    "In the pod spec set securityContext { runAsNonRoot: true, seccompProfile: { type: RuntimeDefault } }, and per container securityContext { allowPrivilegeEscalation: false, capabilities: { drop: [ALL] }, readOnlyRootFilesystem: true } (mount an emptyDir for /tmp), resources.requests and resources.limits for cpu and memory, readinessProbe and livenessProbe on long-running containers, and an image pinned to a semver tag or digest; never hostNetwork/hostPID/hostIPC, hostPath or privileged. A workload that truly needs host access (CNI, node agents) runs in a namespace whose pod-security.kubernetes.io/enforce label declares that level (baseline or privileged).",
+  validateStack: (args: StackValidationArgs, report: ReportViolation) => {
+    const nsLevels = namespaceLevels(args.resources);
+    for (const r of args.resources) {
+      const w = podSpecOf(r.type, r.props);
+      if (!w) continue;
+      if (!w.pod) {
+        report(atPath(w.path, "is missing: no pod spec to check"), r.urn);
+        continue;
+      }
+      const ns = asString(at(r.props, "metadata", "namespace")) ?? "default";
+      const level = nsLevels.get(ns) ?? "restricted";
+      for (const f of podSecurityFindings(w.pod, level)) report(atPath(`${w.path}.${f.path}`, `${f.message} (Pod Security ${level} of namespace ${ns})`), r.urn);
+      for (const { c, path, init } of containersOf(w.pod)) {
+        const opts = { probes: w.longRunning && !init, readOnlyRoot: level !== "privileged" };
+        for (const f of containerStandards(c, opts)) report(atPath(`${w.path}.${path}.${f.path}`, `(container "${asString(c.name) ?? "?"}") ${f.message}`), r.urn);
+      }
     }
-    const hostNs = ["hostNetwork", "hostPID", "hostIPC"].filter((k) => asBool(pod[k]) === true);
-    if (hostNs.length) report(`shares host namespaces: ${hostNs.join(", ")}`);
-    if (asArray(pod.volumes).some((v) => asObject(at(v, "hostPath")))) report("mounts a hostPath volume");
-    const problems = [
-      ...asArray(pod.initContainers).flatMap((c) => containerProblems(asObject(c) ?? {}, pod, { main: false })),
-      ...asArray(pod.containers).flatMap((c) => containerProblems(asObject(c) ?? {}, pod, { main: true })),
-    ];
-    for (const p of problems) report(p);
-    // Reading an unknown image last makes the engine report "can't run during preview" for the
-    // pin check only, after every other finding has been reported.
-    for (const c of [...asArray(pod.initContainers), ...asArray(pod.containers)]) void at(c, "image");
   },
 };
 
-/** Names that announce a secret. */
-export const SECRET_NAME = /(PASSWORD|PASSWD|PASSPHRASE|SECRET|TOKEN|API[_-]?KEY|PRIVATE[_-]?KEY|CREDENTIAL|JAAS|AUTH[_-]?KEY|ACCESS[_-]?KEY)/i;
+/** Names that announce a secret (PASS and PWD as a word: DB_PASS, PGPWD is not matched, DB_PWD is). */
+export const SECRET_NAME = /(PASSWORD|PASSWD|PASSPHRASE|SECRET|TOKEN|API[_-]?KEY|PRIVATE[_-]?KEY|CREDENTIAL|JAAS|AUTH[_-]?KEY|ACCESS[_-]?KEY|(^|[_-])(PASS|PWD)($|[_-]))/i;
 /** Names that only point at a secret or describe it (a Secret's name, a file, an ARN, a TTL). */
 const REFERENCE_NAME = /(_NAME|_REF|_FILE|_PATH|_HEADER|_TTL|_TTL_SECONDS|_ARN|_URL|_ENABLED|_KEY_ID)$/i;
+/** `scheme://user:password@host`: the password part, unless it is a variable reference. */
+const URL_CREDENTIALS = /[a-z][a-z0-9+.-]*:\/\/[^/\s:@]+:([^@\s/]+)@/i;
 
 /** True when `name` announces a secret and `value` is a literal that could be one. */
 export function isLiteralSecret(name: string, value: string): boolean {
@@ -112,10 +113,16 @@ export function isLiteralSecret(name: string, value: string): boolean {
   return true;
 }
 
+/** True when a value is a URL carrying a literal password (`postgresql://user:pw@db`), whatever its name. */
+export function hasUrlCredentials(value: string): boolean {
+  const m = URL_CREDENTIALS.exec(value);
+  return m !== null && !/^\$[({]\w+[)}]$/.test(m[1]);
+}
+
 export const noPlaintextSecrets: TrademasterResourcePolicy = {
   kind: "resource",
   name: "no-plaintext-secrets",
-  description: "No secret as a literal: environment variables and ConfigMaps never carry passwords, tokens or keys (use a Secret via secretKeyRef/secretRef).",
+  description: "No secret as a literal: environment variables and ConfigMaps of every workload kind never carry passwords, tokens, keys or URLs with credentials (use a Secret via secretKeyRef/secretRef).",
   severity: "critical",
   enforcement: levels("mandatory", "mandatory", "mandatory"),
   controls: [
@@ -126,27 +133,32 @@ export const noPlaintextSecrets: TrademasterResourcePolicy = {
     pci("3.6.1", "Cryptographic keys are protected"),
   ],
   remediation:
-    "Move the value into a Kubernetes Secret created from a Pulumi secret (random.RandomPassword or pulumi.secret) and reference it with env[].valueFrom.secretKeyRef or envFrom.secretRef; keep only non-secret settings in ConfigMaps.",
+    "Move the value into a Kubernetes Secret created from a Pulumi secret (random.RandomPassword or pulumi.secret) and reference it with env[].valueFrom.secretKeyRef or envFrom.secretRef; keep only non-secret settings in ConfigMaps; build connection URLs without the password (pass it separately from a Secret).",
   validateResource: (args: ResourceValidationArgs, report: ReportViolation) => {
     if (isKube(args.type, "core", "ConfigMap")) {
       const data = asObject(args.props.data) ?? {};
       // Values unknown in preview come from other resources' outputs: they are not literals.
       for (const key of Object.keys(data)) {
         const s = asString(readKnown(data, key)) ?? "";
-        if (s === SECRET) report(`ConfigMap key "${key}" holds a Pulumi secret: it is stored unencrypted in a ConfigMap`);
-        else if (isLiteralSecret(key, s)) report(`ConfigMap key "${key}" looks like a secret with a literal value`);
+        const path = `data.${key}`;
+        if (s === SECRET) report(atPath(path, "holds a Pulumi secret: it is stored unencrypted in a ConfigMap"));
+        else if (isLiteralSecret(key, s)) report(atPath(path, "looks like a secret with a literal value"));
+        else if (hasUrlCredentials(s)) report(atPath(path, "is a URL with a literal password"));
       }
       return;
     }
-    if (!(WORKLOAD_TYPES as readonly string[]).includes(args.type) && !isKube(args.type, "batch", "Job") && !isKube(args.type, "batch", "CronJob")) return;
-    const pod = asObject(at(args.props, "spec", "template", "spec")) ?? asObject(at(args.props, "spec", "jobTemplate", "spec", "template", "spec"));
-    for (const c of [...asArray(pod?.initContainers), ...asArray(pod?.containers)]) {
-      for (const env of asArray(at(c, "env"))) {
+    const w = podSpecOf(args.type, args.props);
+    if (!w?.pod) return;
+    for (const { c, path } of containersOf(w.pod)) {
+      for (const [i, env] of asArray(at(c, "env")).entries()) {
         const name = asString(at(env, "name")) ?? "";
         if (!Object.prototype.hasOwnProperty.call(asObject(env) ?? {}, "value")) continue;
         const value = asString(readKnown(env, "value")) ?? "";
-        if (value === SECRET) report(`container "${asString(at(c, "name"))}": env ${name} holds a Pulumi secret as a plain value`);
-        else if (isLiteralSecret(name, value)) report(`container "${asString(at(c, "name"))}": env ${name} has a literal secret-like value`);
+        const where = `${w.path}.${path}.env[${i}].value`;
+        const container = `(container "${asString(at(c, "name")) ?? "?"}", env ${name})`;
+        if (value === SECRET) report(atPath(where, `${container} holds a Pulumi secret as a plain value`));
+        else if (isLiteralSecret(name, value)) report(atPath(where, `${container} has a literal secret-like value`));
+        else if (hasUrlCredentials(value)) report(atPath(where, `${container} is a URL with a literal password`));
       }
     }
   },
