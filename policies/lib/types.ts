@@ -16,6 +16,20 @@ export const FRAMEWORKS = {
 } as const;
 export type Framework = (typeof FRAMEWORKS)[keyof typeof FRAMEWORKS];
 
+/** Short framework names for tables: CIS AWS "2.2.1" and PCI DSS "2.2.1" are different controls. */
+export const FRAMEWORK_SHORT: Record<Framework, string> = {
+  [FRAMEWORKS.owaspApi]: "OWASP API",
+  [FRAMEWORKS.asvs]: "ASVS",
+  [FRAMEWORKS.cisK8s]: "CIS K8s",
+  [FRAMEWORKS.cisAws]: "CIS AWS",
+  [FRAMEWORKS.pci]: "PCI DSS",
+};
+
+/** A control as tables show it: short framework name and id (`PCI DSS 2.2.1`). */
+export function controlLabel(c: Control): string {
+  return `${FRAMEWORK_SHORT[c.framework]} ${c.id}`;
+}
+
 /** One control of a compliance framework that a policy checks (fully or in part). */
 export interface Control {
   framework: Framework;

@@ -1,4 +1,5 @@
 /** The report as a pull-request comment: summary table, violations, and the service call graph. */
+import { controlLabel } from "../lib/types";
 import type { PolicyReport, PolicySummary, Violation } from "./model";
 
 const OUTCOME: Record<PolicySummary["outcome"], string> = {
@@ -49,7 +50,7 @@ export function renderMarkdown(report: PolicyReport): string {
     "|---|---|---|---|---:|---|",
     ...report.policies.map(
       (p) =>
-        `| \`${p.name}\` | ${p.severity} | ${p.enforcementLevel} | ${OUTCOME[p.outcome]} | ${p.violations} | ${cell(p.controls.map((c) => c.id).join(", "))} |`,
+        `| \`${p.name}\` | ${p.severity} | ${p.enforcementLevel} | ${OUTCOME[p.outcome]} | ${p.violations} | ${cell(p.controls.map(controlLabel).join(", "))} |`,
     ),
     "",
   ];

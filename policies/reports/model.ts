@@ -1,19 +1,21 @@
 /**
  * The compliance report every format is written from: policies with their controls and outcome,
- * violations located at the component's source file and the resource URN. Deterministic (no
+ * violations located at the source line of the violating property and the resource URN, with a
+ * fingerprint independent of the message wording. Deterministic (no
  * timestamps) so reports of the same plan are byte-identical.
  */
-import * as fs from "node:fs";
-import * as path from "node:path";
+import { createHash } from "node:crypto";
 import type { EnforcementLevel, Severity } from "@pulumi/policy";
 import type { Catalog } from "../../infra/catalog/schema";
 import { callEdges } from "../../infra/catalog/derive";
 import type { PlanResource } from "../../infra/plan/types";
 import type { EvaluationResult } from "../harness";
 import type { PolicySource } from "../sources";
+import { pathOfMessage } from "../lib/props";
 import { SECURITY_SEVERITY, type Control, type TrademasterPolicy } from "../lib/types";
+import { componentLocation, REPO_ROOT, violationLocation, type SourceLocation } from "./locate";
 
-export const REPO_ROOT = path.join(__dirname, "..", "..");
+export { componentLocation, REPO_ROOT, type SourceLocation };
 export const TOOL = { name: "trademaster-policy", version: "0.1.0" };
 
 export type PolicyOutcome = "pass" | "fail" | "warn" | "disabled" | "not-applicable";
@@ -31,12 +33,6 @@ export interface PolicySummary {
   evaluated: number;
 }
 
-export interface SourceLocation {
-  /** Repository-relative file of the component that declares the resource. */
-  file: string;
-  line: number;
-}
-
 export interface Violation {
   policy: string;
   severity: Severity;
@@ -46,7 +42,15 @@ export interface Violation {
   resourceType: string | null;
   resourceName: string | null;
   component: string | null;
+  /** The property the finding concerns (the message's leading `path`), when it names one. */
+  propertyPath: string | null;
+  /** Source line of that property (or of the resource's declaration). */
   location: SourceLocation;
+  /**
+   * Stable identity of the finding across runs and rewordings: policy, resource, property path
+   * and, for several findings without a path on one resource, their order. Never the message.
+   */
+  fingerprint: string;
   /** The policy could not run on an unknown preview value (engine: advisory). */
   unknown: boolean;
 }
@@ -69,43 +73,6 @@ export interface PolicyReport {
   callGraph: { services: Array<{ name: string; criticality: string }>; edges: Array<{ from: string; to: string }> };
 }
 
-const lineCache = new Map<string, number>();
-
-/** `trademaster:<folder>:<Class>` -> infra/<folder>/index.ts, at the class declaration when found. */
-export function componentLocation(component: string | null, root = REPO_ROOT): SourceLocation {
-  const m = component ? /^trademaster:([a-z0-9-]+):([A-Za-z0-9_]+)$/.exec(component) : null;
-  if (!m) return { file: "infra/platform.ts", line: Math.max(1, lineOf("infra/platform.ts", /export function definePlatform/, root)) };
-  // The class usually lives in the folder's index.ts; sub-components may have their own module.
-  const declaration = new RegExp(`class ${m[2]}\\b`);
-  const folder = path.join(root, "infra", m[1]);
-  const candidates = [`infra/${m[1]}/index.ts`];
-  try {
-    candidates.push(...fs.readdirSync(folder).filter((f) => f.endsWith(".ts") && f !== "index.ts").sort().map((f) => `infra/${m[1]}/${f}`));
-  } catch {
-    // Folder absent in this checkout: fall back to index.ts.
-  }
-  for (const file of candidates) {
-    const line = lineOf(file, declaration, root);
-    if (line > 0) return { file, line };
-  }
-  return { file: candidates[0], line: 1 };
-}
-
-function lineOf(file: string, pattern: RegExp, root: string): number {
-  const key = `${root}|${file}|${pattern.source}`;
-  const cached = lineCache.get(key);
-  if (cached !== undefined) return cached;
-  let line = 0;
-  try {
-    const idx = fs.readFileSync(path.join(root, file), "utf8").split("\n").findIndex((l) => pattern.test(l));
-    if (idx >= 0) line = idx + 1;
-  } catch {
-    // A report on an export from another checkout may name files this one lacks.
-  }
-  lineCache.set(key, line);
-  return line;
-}
-
 /** Strips the engine's "<description>\n" prefix: reports show the description separately. */
 function detail(message: string, description: string): string {
   return message.startsWith(`${description}\n`) ? message.slice(description.length + 1) : message;
@@ -113,18 +80,27 @@ function detail(message: string, description: string): string {
 
 export function buildReport(source: PolicySource, policies: TrademasterPolicy[], result: EvaluationResult, catalog: Catalog): PolicyReport {
   const byUrn = new Map<string, PlanResource>(source.resources.map((r) => [r.urn, r]));
+  const seen = new Map<string, number>();
   const violations: Violation[] = result.diagnostics.map((d) => {
     const r = d.urn ? byUrn.get(d.urn) : undefined;
+    const message = detail(d.message, d.description);
+    const propertyPath = d.unknown ? null : (pathOfMessage(message) ?? null);
+    // Diagnostics come in evaluation order (resources, then the policy's code order), not message order.
+    const identity = `${d.policyName}|${d.urn ?? source.stack}|${propertyPath ?? (d.unknown ? "(unknown)" : "")}`;
+    const n = seen.get(identity) ?? 0;
+    seen.set(identity, n + 1);
     return {
       policy: d.policyName,
       severity: d.severity ?? "medium",
       enforcementLevel: d.enforcementLevel,
-      message: detail(d.message, d.description),
+      message,
       urn: d.urn ?? null,
       resourceType: r?.type ?? null,
       resourceName: r?.name ?? null,
       component: r?.component ?? null,
-      location: componentLocation(r?.component ?? null),
+      propertyPath,
+      location: violationLocation(r, propertyPath ?? undefined, byUrn),
+      fingerprint: createHash("sha256").update(`${identity}|${n}`).digest("hex").slice(0, 32),
       unknown: d.unknown ?? false,
     };
   });

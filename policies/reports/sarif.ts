@@ -1,9 +1,8 @@
 /**
  * The report as SARIF 2.1.0 for GitHub code scanning: one rule per policy (help text,
- * `security-severity`, control tags), one result per violation located at the source file of the
- * component that declares the resource, with the resource URN as logical location.
+ * `security-severity`, control tags), one result per violation located at the line of the violating
+ * property (or the resource's declaration), with the resource URN and property as logical locations.
  */
-import { createHash } from "node:crypto";
 import type { PolicyReport, PolicySummary } from "./model";
 
 export const SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -52,11 +51,18 @@ export function renderSarif(report: PolicyReport): string {
     locations: [
       {
         physicalLocation: { artifactLocation: { uri: v.location.file, uriBaseId: "%SRCROOT%" }, region: { startLine: v.location.line } },
-        ...(v.urn ? { logicalLocations: [{ fullyQualifiedName: v.urn, name: v.resourceName ?? v.urn, kind: "resource" }] } : {}),
+        ...(v.urn
+          ? {
+              logicalLocations: [
+                { fullyQualifiedName: v.urn, name: v.resourceName ?? v.urn, kind: "resource" },
+                ...(v.propertyPath ? [{ fullyQualifiedName: `${v.urn}#${v.propertyPath}`, name: v.propertyPath, kind: "property" }] : []),
+              ],
+            }
+          : {}),
       },
     ],
-    // Stable identity across runs: the same policy on the same resource with the same finding.
-    partialFingerprints: { "trademasterPolicy/v1": createHash("sha256").update(`${v.policy}|${v.urn ?? report.stack}|${v.message}`).digest("hex").slice(0, 32) },
+    // Stable identity across runs and rewordings: policy, resource and property, never the message.
+    partialFingerprints: { "trademasterPolicy/v2": v.fingerprint },
     properties: { stack: report.stack, environment: report.environment, enforcementLevel: v.enforcementLevel, ...(v.urn ? { urn: v.urn } : {}) },
   }));
   const log = {

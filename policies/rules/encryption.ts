@@ -29,33 +29,33 @@ export const encryptionAtRest: TrademasterResourcePolicy = {
     switch (args.type) {
       case "aws:rds/instance:Instance":
       case "aws:rds/cluster:Cluster":
-        if (asBool(p.storageEncrypted) !== true) report("storageEncrypted is not true");
-        if (!isProvided(p, "kmsKeyId")) report("no kmsKeyId: the AWS-managed key cannot be scoped or rotated by us");
+        if (asBool(p.storageEncrypted) !== true) report(atPath("storageEncrypted", "is not true"));
+        if (!isProvided(p, "kmsKeyId")) report(atPath("kmsKeyId", "is missing: the AWS-managed key cannot be scoped or rotated by us"));
         return;
       case "aws:elasticache/replicationGroup:ReplicationGroup":
-        if (asBool(p.atRestEncryptionEnabled) !== true) report("atRestEncryptionEnabled is not true");
-        if (!isProvided(p, "kmsKeyId")) report("no kmsKeyId (customer-managed key)");
+        if (asBool(p.atRestEncryptionEnabled) !== true) report(atPath("atRestEncryptionEnabled", "is not true"));
+        if (!isProvided(p, "kmsKeyId")) report(atPath("kmsKeyId", "is missing (customer-managed key)"));
         return;
       case "aws:msk/cluster:Cluster":
-        if (!isProvided(p.encryptionInfo, "encryptionAtRestKmsKeyArn")) report("no encryptionInfo.encryptionAtRestKmsKeyArn (customer-managed key)");
+        if (!isProvided(p.encryptionInfo, "encryptionAtRestKmsKeyArn")) report(atPath("encryptionInfo.encryptionAtRestKmsKeyArn", "is missing (customer-managed key)"));
         return;
       case "aws:ebs/volume:Volume":
-        if (asBool(p.encrypted) !== true) report("encrypted is not true");
-        if (!isProvided(p, "kmsKeyId")) report("no kmsKeyId (customer-managed key)");
+        if (asBool(p.encrypted) !== true) report(atPath("encrypted", "is not true"));
+        if (!isProvided(p, "kmsKeyId")) report(atPath("kmsKeyId", "is missing (customer-managed key)"));
         return;
       case "aws:ec2/launchTemplate:LaunchTemplate":
         for (const [i, m] of asArray(p.blockDeviceMappings).entries()) {
           const ebs = asObject(at(m, "ebs"));
           if (!ebs) continue;
-          if (asBool(ebs.encrypted) !== true) report(`blockDeviceMappings[${i}].ebs.encrypted is not "true"`);
-          if (!isProvided(ebs, "kmsKeyId")) report(`blockDeviceMappings[${i}].ebs has no kmsKeyId (customer-managed key)`);
+          if (asBool(ebs.encrypted) !== true) report(atPath(`blockDeviceMappings[${i}].ebs.encrypted`, `is not "true"`));
+          if (!isProvided(ebs, "kmsKeyId")) report(atPath(`blockDeviceMappings[${i}].ebs.kmsKeyId`, "is missing (customer-managed key)"));
         }
         return;
       case "aws:eks/cluster:Cluster": {
         const enc = asObject(p.encryptionConfig);
         const resources = asArray(enc?.resources).map((r) => asString(r));
-        if (!enc || !resources.includes("secrets")) report("encryptionConfig does not encrypt Kubernetes secrets (resources: [\"secrets\"])");
-        else if (!isProvided(enc.provider, "keyArn")) report("encryptionConfig.provider.keyArn is not set");
+        if (!enc || !resources.includes("secrets")) report(atPath("encryptionConfig", "does not encrypt Kubernetes secrets (resources: [\"secrets\"])"));
+        else if (!isProvided(enc.provider, "keyArn")) report(atPath("encryptionConfig.provider.keyArn", "is not set"));
         return;
       }
       case "aws:cloudwatch/logGroup:LogGroup":
@@ -73,8 +73,8 @@ export const encryptionAtRest: TrademasterResourcePolicy = {
       case "aws:opensearch/domain:Domain":
       case "aws:elasticsearch/domain:Domain": {
         const ear = asObject(p.encryptAtRest);
-        if (asBool(ear?.enabled) !== true) report("encryptAtRest.enabled is not true");
-        else if (!isProvided(ear, "kmsKeyId")) report("encryptAtRest has no kmsKeyId (customer-managed key)");
+        if (asBool(ear?.enabled) !== true) report(atPath("encryptAtRest.enabled", "is not true"));
+        else if (!isProvided(ear, "kmsKeyId")) report(atPath("encryptAtRest.kmsKeyId", "is missing (customer-managed key)"));
         return;
       }
       default:
@@ -152,40 +152,40 @@ export const encryptionInTransit: TrademasterResourcePolicy = {
       case "aws:rds/clusterParameterGroup:ClusterParameterGroup": {
         if (!(asString(p.family) ?? "").startsWith("postgres") && !(asString(p.family) ?? "").startsWith("aurora-postgresql")) return;
         const force = asArray(p.parameters).find((x) => asString(at(x, "name")) === "rds.force_ssl");
-        if (!force) report("rds.force_ssl is not set (set it to 1)");
-        else if (String(at(force, "value")) !== "1") report(`rds.force_ssl is ${String(at(force, "value"))} (expected 1)`);
+        if (!force) report(atPath("parameters", "does not set rds.force_ssl (set it to 1)"));
+        else if (String(at(force, "value")) !== "1") report(atPath("parameters", `sets rds.force_ssl to ${String(at(force, "value"))} (expected 1)`));
         return;
       }
       case "aws:rds/proxy:Proxy":
-        if (asBool(p.requireTls) !== true) report("requireTls is not true");
+        if (asBool(p.requireTls) !== true) report(atPath("requireTls", "is not true"));
         return;
       case "aws:elasticache/replicationGroup:ReplicationGroup": {
-        if (asBool(p.transitEncryptionEnabled) !== true) report("transitEncryptionEnabled is not true");
+        if (asBool(p.transitEncryptionEnabled) !== true) report(atPath("transitEncryptionEnabled", "is not true"));
         // "preferred" accepts plaintext clients too (a migration setting); required is the create default.
         const mode = asString(p.transitEncryptionMode);
         if (mode !== undefined && mode !== "required") report(atPath("transitEncryptionMode", `is ${mode}: plaintext connections are still accepted (expected required)`));
-        if (!isProvided(p, "authToken") && !isProvided(p, "userGroupIds")) report("no authToken or userGroupIds: Redis AUTH is off");
+        if (!isProvided(p, "authToken") && !isProvided(p, "userGroupIds")) report(atPath("authToken", "and userGroupIds are missing: Redis AUTH is off"));
         return;
       }
       case "aws:msk/cluster:Cluster": {
         // The provider defaults are TLS and true; an explicit weaker value fails.
         const transit = asObject(at(p, "encryptionInfo", "encryptionInTransit"));
         const clientBroker = asString(transit?.clientBroker) ?? "TLS";
-        if (clientBroker !== "TLS") report(`encryptionInTransit.clientBroker is ${clientBroker} (expected TLS only)`);
-        if (asBool(transit?.inCluster) === false) report("encryptionInTransit.inCluster is false");
+        if (clientBroker !== "TLS") report(atPath("encryptionInfo.encryptionInTransit.clientBroker", `is ${clientBroker} (expected TLS only)`));
+        if (asBool(transit?.inCluster) === false) report(atPath("encryptionInfo.encryptionInTransit.inCluster", "is false"));
         return;
       }
       case "aws:opensearch/domain:Domain":
       case "aws:elasticsearch/domain:Domain":
-        if (asBool(at(p, "nodeToNodeEncryption", "enabled")) !== true) report("nodeToNodeEncryption.enabled is not true");
-        if (asBool(at(p, "domainEndpointOptions", "enforceHttps")) !== true) report("domainEndpointOptions.enforceHttps is not true");
+        if (asBool(at(p, "nodeToNodeEncryption", "enabled")) !== true) report(atPath("nodeToNodeEncryption.enabled", "is not true"));
+        if (asBool(at(p, "domainEndpointOptions", "enforceHttps")) !== true) report(atPath("domainEndpointOptions.enforceHttps", "is not true"));
         return;
       default:
         break;
     }
     if (isKube(args.type, STRIMZI, "Kafka")) {
-      for (const l of asArray(at(p, "spec", "kafka", "listeners"))) {
-        if (asBool(at(l, "tls")) !== true) report(`Kafka listener "${asString(at(l, "name")) ?? "?"}" (port ${asNumber(at(l, "port")) ?? "?"}) has tls: ${String(at(l, "tls") ?? false)}`);
+      for (const [i, l] of asArray(at(p, "spec", "kafka", "listeners")).entries()) {
+        if (asBool(at(l, "tls")) !== true) report(atPath(`spec.kafka.listeners[${i}].tls`, `is ${String(at(l, "tls") ?? false)}: Kafka listener "${asString(at(l, "name")) ?? "?"}" (port ${asNumber(at(l, "port")) ?? "?"}) is plaintext`));
       }
     }
   },
@@ -203,9 +203,9 @@ export const kmsRotation: TrademasterResourcePolicy = {
     if (args.type !== "aws:kms/key:Key") return;
     const spec = asString(args.props.customerMasterKeySpec) ?? "SYMMETRIC_DEFAULT";
     if (spec !== "SYMMETRIC_DEFAULT") args.notApplicable("asymmetric and HMAC keys cannot rotate automatically");
-    if (asBool(args.props.enableKeyRotation) !== true) report("enableKeyRotation is not true");
+    if (asBool(args.props.enableKeyRotation) !== true) report(atPath("enableKeyRotation", "is not true"));
     const period = asNumber(args.props.rotationPeriodInDays);
-    if (period !== undefined && period > 365) report(`rotationPeriodInDays is ${period} (at most 365)`);
+    if (period !== undefined && period > 365) report(atPath("rotationPeriodInDays", `is ${period} (at most 365)`));
   },
 };
 

@@ -106,20 +106,20 @@ export const dataProtection: TrademasterResourcePolicy = {
     if (!args.opts.protect) report("not protected (resource option protect: true)");
     const p = args.props;
     if (args.type === "aws:rds/instance:Instance" || args.type === "aws:rds/cluster:Cluster") {
-      if (asBool(p.deletionProtection) !== true) report("deletionProtection is not true");
+      if (asBool(p.deletionProtection) !== true) report(atPath("deletionProtection", "is not true"));
       if (args.type === "aws:rds/cluster:Cluster" || !isProvided(p, "replicateSourceDb")) {
         const days = asNumber(p.backupRetentionPeriod) ?? 0;
-        if (days < MIN_BACKUP_RETENTION_DAYS) report(`backupRetentionPeriod is ${days} (at least ${MIN_BACKUP_RETENTION_DAYS} days, point-in-time recovery)`);
+        if (days < MIN_BACKUP_RETENTION_DAYS) report(atPath("backupRetentionPeriod", `is ${days} (at least ${MIN_BACKUP_RETENTION_DAYS} days, point-in-time recovery)`));
       }
-      if (asBool(p.skipFinalSnapshot) === true) report("skipFinalSnapshot is true");
-      else if (!isProvided(p, "finalSnapshotIdentifier")) report("no finalSnapshotIdentifier: deletion fails or loses the last state");
+      if (asBool(p.skipFinalSnapshot) === true) report(atPath("skipFinalSnapshot", "is true"));
+      else if (!isProvided(p, "finalSnapshotIdentifier")) report(atPath("finalSnapshotIdentifier", "is missing: deletion fails or loses the last state"));
     }
     if (args.type === "aws:elasticache/replicationGroup:ReplicationGroup") {
       const days = asNumber(p.snapshotRetentionLimit) ?? 0;
-      if (days < 1) report(`snapshotRetentionLimit is ${days} (at least 1)`);
-      if (!isProvided(p, "finalSnapshotIdentifier")) report("no finalSnapshotIdentifier");
+      if (days < 1) report(atPath("snapshotRetentionLimit", `is ${days} (at least 1)`));
+      if (!isProvided(p, "finalSnapshotIdentifier")) report(atPath("finalSnapshotIdentifier", "is missing"));
     }
-    if (isKube(args.type, "postgresql.cnpg.io", "Cluster") && !asObject(at(p, "spec", "backup"))) report("CloudNativePG cluster without spec.backup");
+    if (isKube(args.type, "postgresql.cnpg.io", "Cluster") && !asObject(at(p, "spec", "backup"))) report(atPath("spec.backup", "is missing on the CloudNativePG cluster"));
   },
 };
 

@@ -2,13 +2,19 @@
  * Report formats: SARIF checked against the SARIF 2.1.0 required properties and GitHub code
  * scanning's rules, JUnit XML checked for well-formedness, Markdown for the PR comment content.
  */
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadCatalog } from "../../infra/catalog/load";
 import { callEdges } from "../../infra/catalog/derive";
 import { renderJunit } from "../../policies/reports/junit";
 import { renderMarkdown } from "../../policies/reports/markdown";
 import { renderSarif } from "../../policies/reports/sarif";
-import { componentLocation } from "../../policies/reports/model";
+import { buildReport, componentLocation, REPO_ROOT } from "../../policies/reports/model";
+import { evaluate } from "../../policies/harness";
+import { packConfigFor, pulumiPolicies } from "../../policies/pack";
+import { noPublicExposure } from "../../policies/rules/exposure";
+import { workloadHardening } from "../../policies/rules/workloads";
 import { runPolicies } from "../../policies/runner";
 import { deployment, kube, res } from "./fixtures";
 
@@ -143,5 +149,90 @@ describe("reports", async () => {
     expect(loc.file).toBe("infra/mesh/index.ts");
     expect(loc.line).toBeGreaterThan(1);
     expect(componentLocation(null).file).toBe("infra/platform.ts");
+  });
+});
+
+/** Attributes the common JUnit schema (Jenkins xunit junit-10.xsd) allows per element, and requires. */
+const JUNIT_ATTRIBUTES: Record<string, { allowed: string[]; required: string[] }> = {
+  testsuites: { allowed: ["name", "time", "tests", "failures", "errors"], required: [] },
+  testsuite: { allowed: ["name", "tests", "failures", "errors", "group", "time", "skipped", "timestamp", "hostname", "id", "package", "file", "log", "url"], required: ["name", "tests", "failures", "errors"] },
+  testcase: { allowed: ["name", "time", "classname", "group"], required: ["name"] },
+  failure: { allowed: ["type", "message"], required: [] },
+  skipped: { allowed: ["type", "message"], required: [] },
+  properties: { allowed: [], required: [] },
+  property: { allowed: ["name", "value"], required: ["name", "value"] },
+  "system-out": { allowed: [], required: [] },
+};
+/** junit-10.xsd's SUREFIRE_TIME pattern for time attributes. */
+const SUREFIRE_TIME = /^(([0-9]{0,3},)*[0-9]{3}|[0-9]{0,3})*(\.[0-9]*)?$/;
+
+function junitSchemaProblems(xml: string): string[] {
+  const problems: string[] = [];
+  for (const m of xml.matchAll(/<([A-Za-z-]+)((?:\s+[\w-]+="[^"]*")*)\s*\/?>/g)) {
+    const [, element, attrs] = m;
+    const rules = JUNIT_ATTRIBUTES[element];
+    if (!rules) {
+      problems.push(`element <${element}> is not in the schema`);
+      continue;
+    }
+    const names = [...attrs.matchAll(/([\w-]+)="([^"]*)"/g)].map((a) => ({ name: a[1], value: a[2] }));
+    for (const a of names) {
+      if (!rules.allowed.includes(a.name)) problems.push(`<${element}> has attribute ${a.name}`);
+      if (a.name === "time" && (element === "testsuites" || element === "testsuite") && !SUREFIRE_TIME.test(a.value)) problems.push(`<${element}> time ${a.value}`);
+    }
+    for (const r of rules.required) if (!names.some((a) => a.name === r)) problems.push(`<${element}> lacks ${r}`);
+  }
+  return problems;
+}
+
+describe("report fidelity", async () => {
+  it("JUnit validates against the common JUnit schema's attributes (no skipped on <testsuites>)", async () => {
+    const report = await runPolicies({ stack: "prod", environment: "local", kind: "plan", resources: broken });
+    const xml = renderJunit(report);
+    expect(report.policies.some((p) => p.outcome === "disabled")).toBe(true);
+    expect(junitSchemaProblems(xml)).toEqual([]);
+    expect(junitSchemaProblems('<testsuites skipped="1"><testsuite name="a" tests="1"></testsuite></testsuites>')).toEqual(["<testsuites> has attribute skipped", "<testsuite> lacks failures", "<testsuite> lacks errors"]);
+  });
+
+  it("Markdown shows each control with its framework (CIS AWS 2.2.1 is not PCI DSS 2.2.1)", async () => {
+    const md = renderMarkdown(await runPolicies({ stack: "prod", environment: "prod", kind: "plan", resources: broken }));
+    expect(md).toMatch(/\| `encryption-at-rest-cmk` \|.*CIS AWS 2\.2\.1/);
+    expect(md).toMatch(/\| `workload-hardening` \|.*PCI DSS 2\.2\.1/);
+  });
+
+  it("SARIF locates a finding at the line of the violating property in the resource's declaration", async () => {
+    const db = res("aws:rds/instance:Instance", "data-postgres-rds", { publiclyAccessible: true }, { component: "trademaster:data:RelationalDatabase" });
+    const log = JSON.parse(renderSarif(await runPolicies({ stack: "prod", environment: "prod", kind: "plan", resources: [db] }))) as {
+      runs: Array<{ results: Array<{ ruleId: string; locations: Array<{ physicalLocation: { artifactLocation: { uri: string }; region: { startLine: number } } }> }> }>;
+    };
+    const result = log.runs[0].results.find((r) => r.ruleId === "no-public-exposure")!;
+    const source = fs.readFileSync(path.join(REPO_ROOT, "infra/data/postgres.ts"), "utf8").split("\n");
+    const declaration = source.findIndex((l) => l.includes("new aws.rds.Instance("));
+    const property = source.findIndex((l, i) => i > declaration && /\bpubliclyAccessible:/.test(l));
+    expect(declaration).toBeGreaterThan(0);
+    expect(result.locations[0].physicalLocation).toEqual({ artifactLocation: { uri: "infra/data/postgres.ts", uriBaseId: "%SRCROOT%" }, region: { startLine: property + 1 } });
+  });
+
+  it("locates a chart-rendered object in its chart's values file", async () => {
+    const chart = res("kubernetes:helm.sh/v4:Chart", "mesh-istio-cni", { chart: "cni", version: "1.29.2" }, { component: "trademaster:mesh:ServiceMesh" });
+    const ds = kube("apps/v1", "DaemonSet", "istio-cni-node", { spec: { template: { spec: { containers: [{ name: "install-cni", image: "docker.io/istio/install-cni:latest" }] } } } }, "istio-system", { parent: chart.urn });
+    const report = await runPolicies({ stack: "prod", environment: "prod", kind: "plan", resources: [chart, ds] }, { policies: [workloadHardening] });
+    expect(report.violations.length).toBeGreaterThan(0);
+    expect(new Set(report.violations.map((v) => v.location.file))).toEqual(new Set(["charts/istio-cni/values.yaml"]));
+  });
+
+  it("fingerprints stay the same when a message is reworded, and differ per property", async () => {
+    const resources = [res("aws:rds/instance:Instance", "db", { publiclyAccessible: true }), res("aws:eks/cluster:Cluster", "eks", { vpcConfig: {} })];
+    const source = { stack: "prod", environment: "prod", kind: "plan" as const, resources };
+    const policies = [noPublicExposure];
+    const result = await evaluate(pulumiPolicies(policies), resources, { config: packConfigFor("prod", policies) });
+    const reworded = { ...result, diagnostics: result.diagnostics.map((d) => ({ ...d, message: d.message.replace(/ is /, " was found to be ").replace(/:.*$/, ": reworded") })) };
+    const a = buildReport(source, policies, result, catalog).violations;
+    const b = buildReport(source, policies, reworded, catalog).violations;
+    expect(a.map((v) => v.message)).not.toEqual(b.map((v) => v.message));
+    expect(b.map((v) => v.fingerprint).sort()).toEqual(a.map((v) => v.fingerprint).sort());
+    expect(new Set(a.map((v) => v.fingerprint)).size).toBe(a.length);
+    const sarif = JSON.parse(renderSarif(buildReport(source, policies, reworded, catalog))) as { runs: Array<{ results: Array<{ partialFingerprints: Record<string, string> }> }> };
+    expect(sarif.runs[0].results.map((r) => r.partialFingerprints["trademasterPolicy/v2"]).sort()).toEqual(a.map((v) => v.fingerprint).sort());
   });
 });

@@ -22,23 +22,15 @@ const write = (name: string, content: unknown) => {
   return f;
 };
 
-/**
- * Mandatory findings on the shipped stacks that are infrastructure defects reported to their
- * owners (see docs/policies.md "Open findings"); a finding not listed here fails the test.
- */
-const OPEN_FINDINGS: Array<{ policy: string; match: RegExp }> = [
-  { policy: "observability-coverage", match: /^service ".+" has (an SLO but no PrometheusRule alert|no dashboard)/ },
-];
-
 describe("shipped stacks", () => {
   for (const stack of STACKS) {
-    it(`${stack}: reports in four formats and no mandatory violation beyond the open findings`, async () => {
+    it(`${stack}: reports in four formats and no mandatory violation`, async () => {
       const plan = await planFor(stack);
       const report = await runPolicies({ stack, environment: plan.environment, kind: "program", resources: plan.resources });
       const files = writeReports(report, ["json", "md", "sarif", "junit"], path.join(tmp, stack));
       expect(files.map((f) => path.basename(f))).toEqual(["policy-report.json", "policy-report.md", "policy-report.sarif", "policy-junit.xml"]);
-      const unexpected = report.violations.filter((v) => v.enforcementLevel === "mandatory" && !OPEN_FINDINGS.some((f) => f.policy === v.policy && f.match.test(v.message)));
-      expect(unexpected.map((v) => `${v.policy}: ${v.urn}: ${v.message}`)).toEqual([]);
+      const mandatory = report.violations.filter((v) => v.enforcementLevel === "mandatory");
+      expect(mandatory.map((v) => `${v.policy}: ${v.urn}: ${v.message}`)).toEqual([]);
       expect(report.summary.resources).toBe(plan.resources.length);
       // Levels come from the environment's policy pack config.
       const levels = packConfigFor(plan.environment as "local");
@@ -124,7 +116,7 @@ describe("inputs", () => {
     const code = await main(["--export", file, "--out", path.join(tmp, "export-out"), "--format", "json,sarif"]);
     const report = JSON.parse(fs.readFileSync(path.join(tmp, "export-out", "policy-report.json"), "utf8"));
     expect(report.source.kind).toBe("export");
-    expect(report.violations.filter((v: { urn: string; policy: string }) => v.urn === dbUrn).map((v: { policy: string }) => v.policy)).toEqual(["encryption-at-rest-cmk"]);
+    expect(report.violations.filter((v: { urn: string; policy: string }) => v.urn === dbUrn).map((v: { policy: string }) => v.policy)).toEqual(["encryption-at-rest-cmk", "high-availability-data-stores"]);
     // The stack-level policies fail on a stack that has none of the mesh objects: exit code 1.
     expect(code).toBe(1);
   });
