@@ -36,9 +36,30 @@ export function pulumiPolicies(policies: TrademasterPolicy[] = ALL_POLICIES): Ar
   return policies.map(toPulumiPolicy);
 }
 
+/**
+ * A policy held at advisory in one environment while the infrastructure fix it asks for is not on
+ * main yet. The policy itself keeps its level; the reason is in docs/policies.md ("Pending
+ * infrastructure fixes"), and a test fails once the environment no longer violates it.
+ */
+export interface PendingFix {
+  policy: string;
+  environment: Environment;
+}
+
+export const PENDING_FIXES: readonly PendingFix[] = [
+  { policy: "node-volume-encryption", environment: "staging" },
+  { policy: "node-volume-encryption", environment: "prod" },
+  { policy: "cloudfront-tls", environment: "staging" },
+];
+
 /** The `--policy-pack-config` document of an environment (policies/config/<env>.json). */
-export function packConfigFor(env: Environment, policies: TrademasterPolicy[] = ALL_POLICIES): PolicyPackConfigFile {
-  return Object.fromEntries(policies.map((p) => [p.name, { enforcementLevel: p.enforcement[env] }]));
+export function packConfigFor(env: Environment, policies: TrademasterPolicy[] = ALL_POLICIES, pending: readonly PendingFix[] = PENDING_FIXES): PolicyPackConfigFile {
+  return Object.fromEntries(
+    policies.map((p) => {
+      const held = p.enforcement[env] === "mandatory" && pending.some((f) => f.policy === p.name && f.environment === env);
+      return [p.name, { enforcementLevel: held ? "advisory" : p.enforcement[env] }];
+    }),
+  );
 }
 
 export function isEnvironment(v: string): v is Environment {

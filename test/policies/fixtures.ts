@@ -19,9 +19,9 @@ export function kube(apiVersion: string, kind: string, name: string, body: Recor
   return res(`kubernetes:${gv}:${kind}`, `${kind.toLowerCase()}-${namespace}-${name}`, { apiVersion, kind, metadata: { name, namespace, ...(metadata ?? {}) }, ...rest }, extra);
 }
 
-/** Runs one policy on resources with an environment's levels. */
+/** Runs one policy on resources with the policy's own level for an environment (no pending fixes). */
 export async function run(policy: TrademasterPolicy, resources: PlanResource[], env: Environment = "prod", config?: PolicyPackConfigFile): Promise<EvaluationResult> {
-  return evaluate(pulumiPolicies([policy]), resources, { packEnforcementLevel: PACK_ENFORCEMENT_LEVEL, config: config ?? packConfigFor(env, [policy]) });
+  return evaluate(pulumiPolicies([policy]), resources, { packEnforcementLevel: PACK_ENFORCEMENT_LEVEL, config: config ?? packConfigFor(env, [policy], []) });
 }
 
 /** Violation messages (without the engine's description prefix). */
