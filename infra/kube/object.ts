@@ -86,13 +86,37 @@ export function resourceName(obj: KubeObject): string {
   return `${obj.kind.toLowerCase()}-${ns}${obj.metadata.name}`;
 }
 
+const SECRET_DATA_FIELDS = ["data", "stringData"] as const;
+
+/**
+ * `core.v1.Secret` wraps its whole `data`/`stringData` map in one secret, so a preview (and the
+ * plan) sees a single masked value, or nothing at all when any value is unknown. The keys are
+ * not secret (`kubectl describe secret` lists them) and the program knows them: this
+ * transformation passes the map itself with each value a secret of its own, so the engine still
+ * never sees a value in plain text but shows which keys a Secret carries.
+ */
+function secretValuesPerKey(obj: KubeObject): pulumi.ResourceTransformation {
+  return (args) => {
+    if (args.type !== "kubernetes:core/v1:Secret") return undefined;
+    const props = { ...args.props };
+    for (const field of SECRET_DATA_FIELDS) {
+      const map = obj[field];
+      if (map && typeof map === "object" && !pulumi.Output.isInstance(map)) {
+        props[field] = Object.fromEntries(Object.entries(map as Record<string, pulumi.Input<string>>).map(([key, value]) => [key, pulumi.secret(value)]));
+      }
+    }
+    return { props, opts: args.opts };
+  };
+}
+
 /**
  * Declares one object as a Pulumi resource of its own type (typed class for core kinds,
  * CustomResource for CRDs). `opts.parent` should be the component that owns it.
  */
 export function declareKubeObject(obj: KubeObject, opts: pulumi.CustomResourceOptions, name = resourceName(obj)): pulumi.CustomResource {
   const ctor = TYPED[`${obj.apiVersion}/${obj.kind}`];
-  const withNs = obj.kind === "Namespace" ? opts : withNamespaceDependency(obj.metadata.namespace, opts);
+  let withNs = obj.kind === "Namespace" ? opts : withNamespaceDependency(obj.metadata.namespace, opts);
+  if (obj.apiVersion === "v1" && obj.kind === "Secret") withNs = { ...withNs, transformations: [...(withNs.transformations ?? []), secretValuesPerKey(obj)] };
   if (ctor) return new ctor(name, obj as never, withNs);
   return new k8s.apiextensions.CustomResource(name, obj as k8s.apiextensions.CustomResourceArgs, withNs);
 }

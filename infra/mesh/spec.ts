@@ -75,8 +75,9 @@ function httpRoute(service: ServiceSpec, policy: RoutePolicy): Record<string, un
     name: policy.route,
     match: [{ uri: match.kind === "prefix" ? { prefix: match.value } : { regex: match.value }, method: { exact: policy.method } }],
     route: [{ destination: { host: serviceHost(service), port: { number: service.ports.http } } }],
-    // WebSocket: "0s" disables the route timeout (connections live for hours).
-    timeout: policy.timeoutMs === null ? "0s" : ms(policy.timeoutMs),
+    // WebSocket: no route timeout (connections live for hours). Istio's default is "disabled";
+    // "0s" is refused by the 1.29 CRD (CEL rule `duration(self) >= duration('1ms')`).
+    ...(policy.timeoutMs === null ? {} : { timeout: ms(policy.timeoutMs) }),
     retries,
   };
 }

@@ -147,10 +147,11 @@ async function planCommand(opts: PlanCliOptions, streams: CliStreams, progress: 
 
   progress.start("validating Kubernetes objects");
   const { kubeObjectsOfPlan, renderSummary, renderTree, wrap, writePlan } = await import("./output.js");
-  const { formatSchemaIssues, validateKubeObjects } = await import("./schemas.js");
+  const { formatSchemaIssues, formatValidationSummary, validatePlanObjects } = await import("./schemas.js");
   const { kubeKeyIssues } = await import("../validation/kube-keys.js");
   const objects = kubeObjectsOfPlan(plan);
-  const issues = [...(await validateKubeObjects(objects)), ...kubeKeyIssues(objects)];
+  const validation = await validatePlanObjects(objects);
+  const issues = [...validation.issues, ...kubeKeyIssues(objects)];
   if (issues.length) {
     progress.end();
     streams.err(`error: schema validation failed for ${issues.length} field(s); nothing was written\n${formatSchemaIssues(issues)}`);
@@ -175,8 +176,8 @@ async function planCommand(opts: PlanCliOptions, streams: CliStreams, progress: 
 
   if (!opts.quiet && !basePlan) {
     streams.out(opts.details ? `Offline plan of stack "${opts.stack}" (Pulumi test runtime, preview semantics: no CLI, credentials or cluster)\n\n${renderTree(plan)}` : renderSummary(plan));
-    streams.out(`\n  ${objects.length} Kubernetes objects validated against their schemas.`);
-    for (const note of plan.notes) streams.out(wrap(`note: ${note}`, 100));
+    streams.out(wrap(`\n  ${formatValidationSummary(validation)}`, 100));
+    for (const note of [...plan.notes, ...validation.notes]) streams.out(wrap(`note: ${note}`, 100));
     streams.out(`Wrote ${files} files to ${opts.out}/ in ${progress.elapsed()}.${opts.details ? "" : " The full resource tree: --details"}`);
   }
   if (!basePlan) return 0;

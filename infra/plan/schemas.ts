@@ -1,13 +1,12 @@
 /**
  * Schema validation of every Kubernetes object of the offline plan.
  *
- * - Core kinds are checked with `kubernetes-models`, CRDs with the `@kubernetes-models/*` package
- *   of their API group (Istio, prometheus-operator, Gateway API). The model's own `validate()`
- *   runs the generated JSON-schema validator; its errors become {@link SchemaIssue}s naming the
- *   field path.
- * - CRDs without an npm package are checked by the hand-written validators registered in
- *   `infra/{data,gateway,observability}/crds.ts`.
- * - An object with neither is an issue itself ("no schema for ..."): nothing escapes.
+ * - Built-in kinds (an API group of `kubernetes-models`) are checked with that package: the
+ *   model's own `validate()` runs the generated JSON-schema validator; its errors become
+ *   {@link SchemaIssue}s naming the field path.
+ * - Every other object is a custom resource, checked against the CRD of the pinned release
+ *   (its openAPIV3Schema and its CEL rules, see `crd-validation/`). A kind with no CRD available
+ *   is not passed: it is counted and named in a note.
  *
  * Plan values may be the markers `[unknown]` (known only after deploy) or `[secret]` (masked).
  * A marker where the schema wants, say, an integer says nothing about the real value, so such a
@@ -16,7 +15,6 @@
  * replaced. Errors still at a whole marker after that are about an unknown value and are
  * dropped; a string that merely contains a marker (`https://[unknown]/x`) gets only the marker
  * replaced by neutral text and keeps its errors, since its known part is checked too.
- * Hand-written validators get the same rule: their issues at a whole marker are dropped.
  *
  * The generated validators accept unknown fields; this module finds them by probing (see
  * {@link unknownFieldPointers}), so a misspelt optional field (`replica`) is reported too,
@@ -24,11 +22,8 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { DATA_CRD_VALIDATORS } from "../data/crds";
-import { GATEWAY_CRD_VALIDATORS } from "../gateway/crds";
-import type { CrdValidator, CrdValidators } from "../kube/crd-validator";
-import { OBSERVABILITY_CRD_VALIDATORS } from "../observability/crds";
 import { describe, isPlainObject } from "../validation/schema";
+import { celNotes, celSummary, crdCatalogFor, emptyCelStats, NO_CRDS_NOTE, validateCustomResource, type CelStats, type CrdCatalog } from "./crd-validation";
 import type { KubeObjectRef } from "./output";
 import { SECRET, UNKNOWN } from "./types";
 
@@ -48,26 +43,15 @@ export interface SchemaIssue {
 }
 
 export interface ValidateOptions {
-  /** Validators for CRDs without a schema package; defaults to every registered one. */
-  validators?: CrdValidators;
+  /** The CRDs custom resources are checked against; defaults to {@link crdCatalogFor} the objects. */
+  crds?: CrdCatalog;
 }
 
-/** Where the schema of an `apiVersion/kind` comes from (`null`: nowhere, which is an issue). */
-export type SchemaSource = { package: string; module: string } | { validator: true } | null;
+/** Where the schema of an `apiVersion/kind` comes from (`null`: nowhere). */
+export type SchemaSource = { package: string; module: string } | { crd: string } | null;
 
 const MARKERS = [UNKNOWN, SECRET] as const;
 
-/** API groups served by a CRD schema package; every other group is looked up in `kubernetes-models`. */
-const CRD_PACKAGES: Readonly<Record<string, string>> = {
-  "networking.istio.io": "@kubernetes-models/istio",
-  "security.istio.io": "@kubernetes-models/istio",
-  "telemetry.istio.io": "@kubernetes-models/istio",
-  "extensions.istio.io": "@kubernetes-models/istio",
-  "install.istio.io": "@kubernetes-models/istio",
-  "monitoring.coreos.com": "@kubernetes-models/prometheus-operator",
-  "gateway.networking.k8s.io": "@kubernetes-models/gateway-api",
-  "gateway.networking.x-k8s.io": "@kubernetes-models/gateway-api",
-};
 const CORE_PACKAGE = "kubernetes-models";
 
 // Strict shapes keep the module specifier inside the package's own `exports` map.
@@ -75,27 +59,31 @@ const GROUP_RE = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 const VERSION_RE = /^v[0-9]+((alpha|beta)[0-9]+)?$/;
 const KIND_RE = /^[A-Z][A-Za-z0-9]*$/;
 
-/** Every registered hand-written CRD validator, by `apiVersion/kind` (several may share a key). */
-export function registeredValidators(): CrdValidators {
-  const merged: Record<string, CrdValidator[]> = {};
-  for (const registry of [DATA_CRD_VALIDATORS, GATEWAY_CRD_VALIDATORS, OBSERVABILITY_CRD_VALIDATORS]) {
-    for (const [key, fn] of Object.entries(registry)) (merged[key] ??= []).push(fn);
+let builtInGroups: Set<string> | undefined;
+
+/** API groups built into Kubernetes: the folders of `kubernetes-models` ("" is the core group). */
+export function isBuiltInGroup(group: string): boolean {
+  if (!builtInGroups) {
+    const dir = packageDir(CORE_PACKAGE);
+    builtInGroups = new Set([""]);
+    // Top-level folders are API groups, except `_schemas` and the core group's versions (`v1`).
+    for (const e of dir ? fs.readdirSync(dir, { withFileTypes: true }) : []) if (e.isDirectory() && !e.name.startsWith("_") && !VERSION_RE.test(e.name)) builtInGroups.add(e.name);
   }
-  const out: CrdValidators = {};
-  for (const [key, fns] of Object.entries(merged)) {
-    out[key] = fns.length === 1 ? fns[0] : (obj) => fns.flatMap((fn) => fn(obj));
-  }
-  return out;
+  return builtInGroups.has(group);
 }
 
-/** The schema package and module for an `apiVersion`/`kind`, or null when the shape can't have one. */
+function groupOf(apiVersion: string): string {
+  return apiVersion.includes("/") ? apiVersion.slice(0, apiVersion.indexOf("/")) : "";
+}
+
+/** The `kubernetes-models` module for a built-in `apiVersion`/`kind`, or null (custom, or a shape that can't have one). */
 export function schemaModuleFor(apiVersion: string, kind: string): { package: string; module: string } | null {
   const parts = apiVersion.split("/");
   const [group, version] = parts.length === 1 ? ["", parts[0]] : parts;
   if (parts.length > 2 || !VERSION_RE.test(version) || !KIND_RE.test(kind)) return null;
   if (group !== "" && !GROUP_RE.test(group)) return null;
-  const pkg = CRD_PACKAGES[group] ?? CORE_PACKAGE;
-  return { package: pkg, module: `${pkg}/${group === "" ? "" : `${group}/`}${version}/${kind}` };
+  if (!isBuiltInGroup(group)) return null;
+  return { package: CORE_PACKAGE, module: `${CORE_PACKAGE}/${group === "" ? "" : `${group}/`}${version}/${kind}` };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -181,10 +169,11 @@ function loadModel(apiVersion: string, kind: string): Promise<ModelClass | null>
 }
 
 /** Where the schema of `apiVersion/kind` comes from; loads (and caches) the model if there is one. */
-export async function schemaSourceFor(apiVersion: string, kind: string, validators: CrdValidators = registeredValidators()): Promise<SchemaSource> {
+export async function schemaSourceFor(apiVersion: string, kind: string, crds: CrdCatalog = crdCatalogFor()): Promise<SchemaSource> {
   const target = schemaModuleFor(apiVersion, kind);
-  if (target && (await loadModel(apiVersion, kind))) return target;
-  return validators[`${apiVersion}/${kind}`] ? { validator: true } : null;
+  if (target) return (await loadModel(apiVersion, kind)) ? target : null;
+  const lookup = crds.lookup(apiVersion, kind);
+  return "found" in lookup ? { crd: lookup.found.source } : null;
 }
 
 function runModel(model: ModelClass, obj: Record<string, unknown>): SchemaError[] {
@@ -428,17 +417,11 @@ function validateTolerant(check: (obj: Record<string, unknown>) => SchemaError[]
 // Unknown fields
 
 /**
- * Kinds (`group/Kind`, `*` for a whole group) with free-form fields (RawExtension, protobuf
- * Struct: EnvoyFilter patches, Wasm plugin config, operator values): a key under them can't be
- * told from a misspelt one, so they get no unknown-field check.
+ * Built-in kinds (`group/Kind`, `*` for a whole group) with free-form fields (RawExtension, JSON
+ * schemas of CRDs): a key under them can't be told from a misspelt one, so they get no
+ * unknown-field check.
  */
-const FREE_FORM_KINDS = new Set([
-  "apiextensions.k8s.io/*",
-  "apps/ControllerRevision",
-  "networking.istio.io/EnvoyFilter",
-  "extensions.istio.io/WasmPlugin",
-  "install.istio.io/IstioOperator",
-]);
+const FREE_FORM_KINDS = new Set(["apiextensions.k8s.io/*", "apps/ControllerRevision"]);
 
 const declaredNames = new Map<string, Set<string>>();
 
@@ -510,14 +493,14 @@ function unknownFieldPointers(check: (obj: Record<string, unknown>) => SchemaErr
     pending = deeper.filter((leaf) => !ignored.some((node) => isUnder(encodePointer(leaf), encodePointer(node))));
   }
   if (unknown.length === 0) return unknown;
-  const declared = declaredPropertyNames(schemaModuleFor(String(obj.apiVersion), String(obj.kind))?.package ?? CORE_PACKAGE);
+  const declared = declaredPropertyNames(CORE_PACKAGE);
   return unknown.filter((segments) => {
     const last = segments[segments.length - 1];
     return /^\d+$/.test(last) || !declared.has(last);
   });
 }
 
-/** Unknown fields are checked for every kind with a schema package except {@link FREE_FORM_KINDS}. */
+/** Unknown fields are checked for every built-in kind except {@link FREE_FORM_KINDS}. */
 function unknownFieldChecked(apiVersion: string, kind: string): boolean {
   const group = apiVersion.includes("/") ? apiVersion.split("/")[0] : "";
   return !FREE_FORM_KINDS.has(`${group}/*`) && !FREE_FORM_KINDS.has(`${group}/${kind}`);
@@ -581,19 +564,48 @@ function stringAt(obj: Record<string, unknown>, ...keys: string[]): string | und
 // ---------------------------------------------------------------------------------------------
 // Public API
 
+/** Everything the validation of a plan's objects found and counted. */
+export interface ValidationReport {
+  issues: SchemaIssue[];
+  /** What was not validated, and why (never a silent pass). */
+  notes: string[];
+  /** Objects checked with `kubernetes-models`. */
+  builtIn: number;
+  /** Custom resources checked against their CRD. */
+  custom: number;
+  /** Custom resources with no CRD available (named in {@link notes}). */
+  notValidated: number;
+  /** CRDs available to the check. */
+  crds: number;
+  cel: CelStats;
+}
+
+function coreIssues(model: ModelClass | null, apiVersion: string, kind: string, object: Record<string, unknown>): Array<{ path: string; message: string }> {
+  if (!model) return [{ path: "", message: `no schema for ${apiVersion}/${kind}: ${groupOf(apiVersion) || "the core group"} is a built-in API group without this kind or version` }];
+  const check = (o: Record<string, unknown>) => runModel(model, o);
+  const found = issuesFromSchemaErrors(object, validateTolerant(check, object));
+  if (unknownFieldChecked(apiVersion, kind)) {
+    for (const segments of unknownFieldPointers(check, object)) {
+      found.push({ path: formatPath(object, segments), message: `unknown field: not in the ${kind} schema (${apiVersion}); a typo?` });
+    }
+  }
+  return found;
+}
+
 /**
- * Validates each object against its real schema (see the module doc) and returns every issue;
- * an empty list means all objects are valid. Issues come in input order, by path within an object.
+ * Validates each object against its real schema (see the module doc). Issues come in input
+ * order, by path within an object; what could not be validated is in the notes.
  */
-export async function validateKubeObjects(objects: KubeObjectRef[], opts: ValidateOptions = {}): Promise<SchemaIssue[]> {
-  const validators = opts.validators ?? registeredValidators();
+export async function validatePlanObjects(objects: KubeObjectRef[], opts: ValidateOptions = {}): Promise<ValidationReport> {
+  const crds = opts.crds ?? crdCatalogFor({ objects });
+  const report: ValidationReport = { issues: [], notes: [...crds.notes], builtIn: 0, custom: 0, notValidated: 0, crds: crds.size, cel: emptyCelStats() };
   // Load every distinct model once, in parallel, before the (synchronous) checks.
   const models = new Map<string, ModelClass | null>();
   const keys = new Set<string>();
   for (const { object } of objects) {
     const apiVersion = stringAt(object, "apiVersion");
     const kind = stringAt(object, "kind");
-    if (apiVersion && kind) keys.add(`${apiVersion}\u0000${kind}`);
+    if (apiVersion && kind && schemaModuleFor(apiVersion, kind)) keys.add(`${apiVersion}\u0000${kind}`);
   }
   await Promise.all(
     [...keys].map(async (key) => {
@@ -602,55 +614,55 @@ export async function validateKubeObjects(objects: KubeObjectRef[], opts: Valida
     }),
   );
 
-  const issues: SchemaIssue[] = [];
+  const withoutCrd = new Map<string, number>();
   for (const { urn, object } of objects) {
     const apiVersion = stringAt(object, "apiVersion") ?? "";
     const kind = stringAt(object, "kind") ?? "";
     const name = stringAt(object, "metadata", "name") ?? "";
     const namespace = stringAt(object, "metadata", "namespace");
     const where = { ...(urn !== undefined ? { urn } : {}), apiVersion, kind, name, ...(namespace !== undefined ? { namespace } : {}) };
-    const found: Array<{ path: string; message: string }> = [];
+    let found: Array<{ path: string; message: string }> = [];
 
     if (!apiVersion || !kind) {
       found.push({ path: apiVersion ? "kind" : "apiVersion", message: "required field is missing: an object needs apiVersion and kind to be validated" });
+    } else if (isBuiltInGroup(groupOf(apiVersion))) {
+      report.builtIn++;
+      found = coreIssues(models.get(`${apiVersion}/${kind}`) ?? null, apiVersion, kind, object);
     } else {
-      const key = `${apiVersion}/${kind}`;
-      const model = models.get(key) ?? null;
-      const validator = validators[key];
-      if (model) {
-        const check = (o: Record<string, unknown>) => runModel(model, o);
-        found.push(...issuesFromSchemaErrors(object, validateTolerant(check, object)));
-        if (unknownFieldChecked(apiVersion, kind)) {
-          for (const segments of unknownFieldPointers(check, object)) {
-            found.push({ path: formatPath(object, segments), message: `unknown field: not in the ${kind} schema (${apiVersion}); a typo?` });
-          }
-        }
-      }
-      if (validator) found.push(...crdValidatorIssues(validator, object));
-      if (!model && !validator) {
-        found.push({
-          path: "",
-          message: `no schema for ${key}: no kubernetes-models / @kubernetes-models/* model and no validator registered in infra/{data,gateway,observability}/crds.ts`,
-        });
+      const result = await validateCustomResource(object, crds, report.cel);
+      if (result.status === "no-crd") {
+        report.notValidated++;
+        withoutCrd.set(`${apiVersion}/${kind}`, (withoutCrd.get(`${apiVersion}/${kind}`) ?? 0) + 1);
+      } else {
+        report.custom++;
+        found = result.findings.map((f) => ({ path: formatPath(object, f.segments), message: f.message }));
       }
     }
     found.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-    for (const f of found) issues.push({ ...where, ...f });
+    for (const f of found) report.issues.push({ ...where, ...f });
   }
-  return issues;
+  if (report.notValidated > 0 && crds.size === 0) report.notes.push(`${NO_CRDS_NOTE} (${report.notValidated} custom resource(s) not validated)`);
+  else {
+    for (const [key, n] of [...withoutCrd].sort(([a], [b]) => a.localeCompare(b))) {
+      report.notes.push(`no CRD for ${key} among the ${crds.size} CRDs available: ${n} object(s) not validated`);
+    }
+  }
+  report.notes.push(...celNotes(report.cel));
+  return report;
 }
 
-/** Runs a hand-written validator; issues at a plan marker concern an unknown value and are dropped. */
-function crdValidatorIssues(validator: CrdValidator, obj: Record<string, unknown>): Array<{ path: string; message: string }> {
-  const markers = new Map<string, string>();
-  findMarkers(obj, [], markers);
-  const markerPointers = [...markers].filter(([, original]) => isWholeMarker(original)).map(([pointer]) => pointer);
-  return validator(obj)
-    .filter((i) => {
-      const pointer = encodePointer(parsePath(i.path));
-      return !markerPointers.some((m) => isUnder(pointer, m));
-    })
-    .map((i) => ({ path: i.path, message: `expected ${i.expected}, found ${i.found}` }));
+/** The issues of {@link validatePlanObjects}; an empty list means every validated object is valid. */
+export async function validateKubeObjects(objects: KubeObjectRef[], opts: ValidateOptions = {}): Promise<SchemaIssue[]> {
+  return (await validatePlanObjects(objects, opts)).issues;
+}
+
+/** One line: what was validated against what, with the CEL rule counts. */
+export function formatValidationSummary(report: ValidationReport): string {
+  return (
+    `${report.builtIn + report.custom} Kubernetes objects validated: ${report.builtIn} built-in (kubernetes-models), ` +
+    `${report.custom} custom resource(s) against ${report.crds} CRDs of the pinned releases${report.notValidated ? `, ${report.notValidated} custom resource(s) NOT validated (no CRD)` : ""}. ` +
+    celSummary(report.cel)
+  );
 }
 
 /** Human-readable report: one block per object (kind namespace/name, URN), one line per bad field. */

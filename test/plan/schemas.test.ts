@@ -1,15 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { DATA_CRD_VALIDATORS } from "../../infra/data/crds";
-import { GATEWAY_CRD_VALIDATORS } from "../../infra/gateway/crds";
-import { OBSERVABILITY_CRD_VALIDATORS } from "../../infra/observability/crds";
+import { CrdCatalog } from "../../infra/plan/crd-validation";
 import {
   formatSchemaIssues,
   formatPath,
+  formatValidationSummary,
   parsePath,
-  registeredValidators,
   schemaModuleFor,
   schemaSourceFor,
   validateKubeObjects,
+  validatePlanObjects,
   type SchemaIssue,
 } from "../../infra/plan/schemas";
 import { kubeObjectsOfPlan } from "../../infra/plan/output";
@@ -126,13 +125,13 @@ const VALID: Obj[] = [
 const validate = (...objects: Obj[]) => validateKubeObjects(objects.map((object) => ({ object })));
 const byPath = (issues: SchemaIssue[]) => Object.fromEntries(issues.map((i) => [i.path, i.message]));
 
-describe("schema module resolution", () => {
-  it("maps API groups to the package that holds their models", () => {
+describe("schema resolution", () => {
+  it("built-in API groups map to kubernetes-models, every other group to a CRD", () => {
     expect(schemaModuleFor("v1", "Service")?.module).toBe("kubernetes-models/v1/Service");
     expect(schemaModuleFor("apps/v1", "Deployment")?.module).toBe("kubernetes-models/apps/v1/Deployment");
-    expect(schemaModuleFor("networking.istio.io/v1", "VirtualService")?.package).toBe("@kubernetes-models/istio");
-    expect(schemaModuleFor("monitoring.coreos.com/v1", "ServiceMonitor")?.package).toBe("@kubernetes-models/prometheus-operator");
-    expect(schemaModuleFor("gateway.networking.k8s.io/v1", "HTTPRoute")?.package).toBe("@kubernetes-models/gateway-api");
+    expect(schemaModuleFor("policy/v1", "PodDisruptionBudget")?.module).toBe("kubernetes-models/policy/v1/PodDisruptionBudget");
+    expect(schemaModuleFor("networking.istio.io/v1", "VirtualService")).toBeNull();
+    expect(schemaModuleFor("monitoring.coreos.com/v1", "ServiceMonitor")).toBeNull();
   });
 
   it("refuses shapes that could escape the package exports", () => {
@@ -142,14 +141,14 @@ describe("schema module resolution", () => {
     expect(schemaModuleFor("apps/latest", "Deployment")).toBeNull();
   });
 
-  it("finds a model only for a top-level kind of that exact API version", async () => {
-    expect(await schemaSourceFor("security.istio.io/v1", "PeerAuthentication", {})).toMatchObject({ package: "@kubernetes-models/istio" });
+  it("finds a model only for a top-level built-in kind, and the upstream CRD for a custom one", async () => {
+    const none = new CrdCatalog([]);
     // PodSpec is a sub-structure beside the kinds, not a kind.
-    expect(await schemaSourceFor("v1", "PodSpec", {})).toBeNull();
-    // A version the package does not ship.
-    expect(await schemaSourceFor("networking.istio.io/v2", "VirtualService", {})).toBeNull();
-    expect(await schemaSourceFor("kafka.strimzi.io/v1", "KafkaTopic", {})).toBeNull();
-    expect(await schemaSourceFor("kafka.strimzi.io/v1", "KafkaTopic", { "kafka.strimzi.io/v1/KafkaTopic": () => [] })).toEqual({ validator: true });
+    expect(await schemaSourceFor("v1", "PodSpec", none)).toBeNull();
+    expect(await schemaSourceFor("apps/v1", "Deployment", none)).toMatchObject({ package: "kubernetes-models" });
+    expect(await schemaSourceFor("kafka.strimzi.io/v1", "KafkaTopic", none)).toBeNull();
+    expect(await schemaSourceFor("kafka.strimzi.io/v1", "KafkaTopic")).toEqual({ crd: "upstream strimzi-kafka-operator-1.0.0.yaml" });
+    expect(await schemaSourceFor("security.istio.io/v1", "PeerAuthentication")).toEqual({ crd: "upstream istio-base-1.29.2.yaml" });
   });
 });
 
@@ -268,43 +267,23 @@ describe("unknown fields (typos)", () => {
 });
 
 describe("nothing escapes validation", () => {
-  it("a kind with no schema package and no registered validator is an issue", async () => {
-    const issues = await validateKubeObjects([
-      { urn: "urn:x", object: { apiVersion: "kafka.strimzi.io/v1", kind: "KafkaTopic", metadata: { name: "orders", namespace: "kafka" }, spec: { partitions: 12 } } },
-    ], { validators: {} });
-    expect(issues).toHaveLength(1);
-    expect(issues[0]).toMatchObject({ urn: "urn:x", kind: "KafkaTopic", name: "orders", path: "" });
-    expect(issues[0].message).toMatch(/no schema for kafka\.strimzi\.io\/v1\/KafkaTopic/);
+  it("a custom resource with no CRD available is not passed: it is counted and named in a note", async () => {
+    const topic = { apiVersion: "kafka.strimzi.io/v1", kind: "KafkaTopic", metadata: { name: "orders", namespace: "kafka" }, spec: { partitions: 12 } };
+    const report = await validatePlanObjects([{ urn: "urn:x", object: topic }], { crds: new CrdCatalog([]) });
+    expect(report.issues).toEqual([]);
+    expect(report).toMatchObject({ custom: 0, notValidated: 1, crds: 0 });
+    expect(report.notes.join("\n")).toMatch(/custom resources were not validated.*TRADEMASTER_UPSTREAM/);
+    expect(formatValidationSummary(report)).toContain("1 custom resource(s) NOT validated");
+  });
+
+  it("a kind of a built-in API group that Kubernetes does not have is an issue", async () => {
+    const issues = await validate({ apiVersion: "apps/v1", kind: "Deploymnet", metadata: { name: "x" } });
+    expect(issues).toEqual([expect.objectContaining({ path: "", message: expect.stringMatching(/no schema for apps\/v1\/Deploymnet/) })]);
   });
 
   it("an object without apiVersion or kind is an issue", async () => {
     const issues = await validate({ metadata: { name: "x" } });
     expect(issues.map((i) => i.path)).toEqual(["apiVersion"]);
-  });
-
-  it("uses a registered validator for a CRD without a package, and its issue paths", async () => {
-    const topicValidator = (obj: Obj) => {
-      const spec = obj.spec as Obj;
-      return typeof spec.partitions === "number" ? [] : [{ path: "spec.partitions", expected: "an integer", found: JSON.stringify(spec.partitions) }];
-    };
-    const validators = { "kafka.strimzi.io/v1/KafkaTopic": topicValidator };
-    const topic = (partitions: unknown) => ({ object: { apiVersion: "kafka.strimzi.io/v1", kind: "KafkaTopic", metadata: { name: "orders" }, spec: { partitions } } });
-    expect(await validateKubeObjects([topic(12)], { validators })).toEqual([]);
-    const issues = await validateKubeObjects([topic("many")], { validators });
-    expect(issues).toEqual([expect.objectContaining({ path: "spec.partitions", message: 'expected an integer, found "many"' })]);
-    // The validator's complaint about an unknown value is not a failure.
-    expect(await validateKubeObjects([topic(UNKNOWN)], { validators })).toEqual([]);
-  });
-
-  it("by default every validator registered by the capabilities is consulted", async () => {
-    const registered = registeredValidators();
-    const keys = [...Object.keys(DATA_CRD_VALIDATORS), ...Object.keys(GATEWAY_CRD_VALIDATORS), ...Object.keys(OBSERVABILITY_CRD_VALIDATORS)];
-    expect(Object.keys(registered).sort()).toEqual([...new Set(keys)].sort());
-    for (const key of keys) {
-      const cut = key.lastIndexOf("/");
-      const issues = await validate({ apiVersion: key.slice(0, cut), kind: key.slice(cut + 1), metadata: { name: "probe" } });
-      expect(issues.filter((i) => i.message.startsWith("no schema"))).toEqual([]);
-    }
   });
 });
 
