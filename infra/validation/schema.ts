@@ -269,10 +269,6 @@ export function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-/** Any mapping: for fields that are free-form by design (plugin config, settings, pod templates). */
-export const anyMapping: Check<Record<string, unknown>> = (v, path, issues) =>
-  isPlainObject(v) ? v : fail(issues, path, "a mapping", v);
-
 /** A mapping with a fixed set of keys: unknown keys are an error (they are usually typos). */
 export function obj<S extends Shape>(shape: S): Check<Infer<S>> {
   return (v, path, issues) => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { loadCatalog } from "../../infra/catalog/load";
 import type { KubeObject } from "../../infra/kube/object";
-import { GATEWAY_CRD_VALIDATORS, KONG_API } from "../../infra/gateway/crds";
+import { KONG_API } from "../../infra/gateway/crds";
 import { gatewayUpstreamServiceAnnotations } from "../../infra/gateway/service-annotations";
 import { corsOrigins, gatewayObjects, jwtConsumerObjects, JWT_PLUGIN, kongChartValues, kongEnv, REDIS_SECRET } from "../../infra/gateway/spec";
 import { loadChartSpec } from "../../infra/charts/pinned";
@@ -176,22 +176,17 @@ describe("Kong CRDs and Gateway API objects", () => {
     expect(issues, formatSchemaIssues(issues)).toEqual([]);
   });
 
-  it("rejects malformed Kong plugins", () => {
-    const cluster = GATEWAY_CRD_VALIDATORS[`${KONG_API}/KongClusterPlugin`];
-    const plugin = GATEWAY_CRD_VALIDATORS[`${KONG_API}/KongPlugin`];
+  it("rejects malformed Kong plugins and consumers (Kong ingress chart 0.20.0 CRDs)", async () => {
     const ok = { apiVersion: KONG_API, kind: "KongPlugin", metadata: { name: "a", namespace: "n" }, plugin: "cors", config: { origins: ["https://x.io"], methods: ["GET"] } };
-    expect(plugin(ok)).toEqual([]);
-    const paths = (issues: Array<{ path: string }>) => issues.map((i) => i.path);
-    expect(paths(plugin({ ...ok, plugin: "openid-connect" }))).toContain("plugin");
-    expect(paths(plugin({ ...ok, config: { origins: ["x"] } }))).toContain("config.methods");
-    expect(paths(plugin({ ...ok, configFrom: { secretKeyRef: { name: "s", key: "k" } } }))).toContain("configFrom");
-    expect(paths(plugin({ ...ok, protocols: ["ftp"] }))).toContain("protocols[0]");
-    expect(paths(plugin({ ...ok, metadata: { name: "a" } }))).toContain("metadata.namespace");
-    const patch = { path: "redis/password", valueFrom: { secretKeyRef: { name: "s", key: "k" } } };
-    const issues = cluster({ ...ok, kind: "KongClusterPlugin", metadata: { name: "a" }, configPatches: [patch] });
-    expect(paths(issues)).toEqual(expect.arrayContaining(["configPatches[0].path", "configPatches[0].valueFrom.secretKeyRef.namespace"]));
-    const consumer = GATEWAY_CRD_VALIDATORS[`${KONG_API}/KongConsumer`];
-    expect(paths(consumer({ metadata: { name: "c", namespace: "n" } }))).toEqual(["username"]);
+    const check = async (object: Record<string, unknown>) => (await validateKubeObjects([{ object }])).map((i) => `${i.path}: ${i.message}`);
+    expect(await check(ok)).toEqual([]);
+    expect(await check({ ...ok, configFrom: { secretKeyRef: { name: "s", key: "k" } } })).toEqual([expect.stringContaining("Using both config and configFrom fields is not allowed")]);
+    expect(await check({ ...ok, protocols: ["ftp"] })).toEqual([expect.stringMatching(/^protocols\[0\]: must be one of .*"grpcs"/)]);
+    const patch = { path: "/redis/password", valueFrom: { secretKeyRef: { name: "s", key: "k" } } };
+    expect(await check({ ...ok, kind: "KongClusterPlugin", metadata: { name: "a" }, configPatches: [patch] })).toEqual([
+      "configPatches[0].valueFrom.secretKeyRef.namespace: required field is missing",
+    ]);
+    expect(await check({ apiVersion: KONG_API, kind: "KongConsumer", metadata: { name: "c", namespace: "n" } })).toEqual([expect.stringContaining("Need to provide either username or custom_id")]);
   });
 });
 
