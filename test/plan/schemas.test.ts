@@ -11,7 +11,9 @@ import {
   validatePlanObjects,
   type SchemaIssue,
 } from "../../infra/plan/schemas";
-import { kubeObjectsOfPlan } from "../../infra/plan/output";
+import * as yaml from "js-yaml";
+import { kubeObjectsOfPlan, manifestYaml } from "../../infra/plan/output";
+import { isPlainObject } from "../../infra/validation/schema";
 import { SECRET, UNKNOWN, type Plan, type PlanResource } from "../../infra/plan/types";
 import { planFor, planResource, STACKS } from "../helpers/plan";
 
@@ -370,7 +372,30 @@ describe("the real plan of each stack", () => {
     const kubeResources = plan.resources.filter((r) => r.custom && r.type.startsWith("kubernetes:") && !r.type.startsWith("kubernetes:helm.sh/"));
     expect(objects.length).toBe(kubeResources.length);
     expect(objects.length).toBeGreaterThan(0);
-    const issues = await validateKubeObjects(objects);
+    const report = await validatePlanObjects(objects);
+    expect(report.issues, formatSchemaIssues(report.issues)).toEqual([]);
+    // Every custom resource was checked against an upstream CRD, every CEL rule was evaluated.
+    expect(report.notValidated, report.notes.join("\n")).toBe(0);
+    expect(report.builtIn + report.custom).toBe(objects.length);
+    const istioAndPrometheus = objects.filter((o) => /\.istio\.io\/|^monitoring\.coreos\.com\//.test(String(o.object.apiVersion)));
+    expect(report.custom).toBeGreaterThan(istioAndPrometheus.length);
+    expect(report.cel.evaluated).toBeGreaterThan(500);
+    expect([...report.cel.unsupported.keys()]).toEqual([]);
+    expect(report.notes).toEqual([]);
+  });
+
+  it.each(STACKS)("%s: Secrets in manifests/ are valid objects with their keys visible and values masked", async (stack) => {
+    const plan = await planFor(stack);
+    const secrets = kubeObjectsOfPlan(plan).filter((o) => o.object.kind === "Secret");
+    expect(secrets.length).toBeGreaterThan(3);
+    const manifests = secrets.map(({ urn, object }) => ({ urn, object: yaml.load(manifestYaml(object)) as Obj }));
+    for (const { object } of manifests) {
+      const data = (object.stringData ?? object.data) as Obj;
+      expect(isPlainObject(data), JSON.stringify(object.metadata)).toBe(true);
+      expect(Object.keys(data).length).toBeGreaterThan(0);
+      for (const [key, value] of Object.entries(data)) expect([SECRET, UNKNOWN], key).toContain(value);
+    }
+    const issues = await validateKubeObjects(manifests);
     expect(issues, formatSchemaIssues(issues)).toEqual([]);
   });
 

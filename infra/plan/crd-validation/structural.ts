@@ -362,8 +362,12 @@ function fieldPathSegments(fieldPath: string): string[] {
 }
 
 function runRules(value: unknown, schema: JsonSchema, segments: string[], cel: CelRuntime, stats: CelStats, out: Finding[], root: boolean): void {
-  if (isMarker(value) || value === undefined) return;
+  if (value === undefined) return;
   const rules = schema["x-kubernetes-validations"];
+  if (isMarker(value)) {
+    stats.undecided += rules?.length ?? 0;
+    return;
+  }
   if (rules?.length) {
     const self = toCel(value, schema, root);
     for (const rule of rules) {
@@ -389,7 +393,8 @@ function runRules(value: unknown, schema: JsonSchema, segments: string[], cel: C
           stats.failed++;
           const text = (rule.messageExpression && cel.message(rule.messageExpression, self)) || rule.message || `failed rule: ${rule.rule}`;
           const error = outcome.error ? `; evaluation error: ${outcome.error}` : "";
-          out.push({ segments: [...segments, ...fieldPathSegments(rule.fieldPath ?? "")], message: `${text} (CEL rule \`${rule.rule}\`${error})` });
+          const shown = rule.rule.replace(/\s+/g, " ").trim();
+          out.push({ segments: [...segments, ...fieldPathSegments(rule.fieldPath ?? "")], message: `${text} (CEL rule \`${shown}\`${error})` });
         }
       }
     }
