@@ -7,7 +7,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { formatError } from "../io/errors";
-import { ValidationError, type Issue } from "../validation/schema";
+import { closest, ValidationError, type Issue } from "../validation/schema";
 
 export const USAGE = `npm run plan -- --stack <local|staging|prod> [options]
 
@@ -56,11 +56,14 @@ export function parseArgs(argv: string[]): PlanCliOptions | "help" {
         if (v?.startsWith("--")) i--;
       } else values[flag] = v;
     } else {
-      issues.push({ path: flag, expected: `one of ${[...VALUE_FLAGS, ...SWITCHES].join(", ")}`, found: `"${a}"` });
+      const guess = flag.startsWith("-") ? closest(flag, [...VALUE_FLAGS, ...SWITCHES]) : undefined;
+      issues.push({ path: flag, expected: `${guess ? `${guess} (did you mean it?) or ` : ""}one of ${[...VALUE_FLAGS, ...SWITCHES].join(", ")}`, found: `unknown argument "${a}"` });
+      // A mistyped value flag (`--stak prod`): its value is not a second error.
+      if (guess && VALUE_FLAGS.includes(guess) && inline === undefined && argv[i + 1] !== undefined && !argv[i + 1].startsWith("--")) i++;
     }
   }
   if (values["--help"]) return "help";
-  if (!values["--stack"]) issues.push({ path: "--stack", expected: "a stack name (local, staging or prod)", found: "nothing" });
+  if (!values["--stack"] && !issues.some((x) => x.expected.startsWith("--stack ("))) issues.push({ path: "--stack", expected: "a stack name (local, staging or prod)", found: "nothing" });
   if (values["--markdown"] && !values["--diff"]) issues.push({ path: "--markdown", expected: "to be used with --diff", found: "no --diff" });
   if (values["--details"] && values["--quiet"]) issues.push({ path: "--details", expected: "not with --quiet", found: "both" });
   if (issues.length) throw new ValidationError("command line", issues);
@@ -134,14 +137,16 @@ async function planCommand(opts: PlanCliOptions, streams: CliStreams, progress: 
     }
   }
 
-  progress.start("loading the program, stack config and catalog");
-  const { loadStackConfig, runPlan, REPO_ROOT } = await import("./run.js");
+  // Stack file and catalog are checked before the program's modules load: a bad one fails at once.
+  progress.start("reading the stack config and catalog");
+  const { loadStackConfig } = await import("../config/stack-file.js");
   const { loadCatalog } = await import("../catalog/load.js");
   const config = loadStackConfig(opts.stack);
   const catalog = loadCatalog(opts.catalog);
   progress.done(`loaded stack ${opts.stack} and the catalog (${catalog.services.length} services)`);
 
-  progress.start("evaluating the program");
+  progress.start("loading and evaluating the program");
+  const { runPlan, REPO_ROOT } = await import("./run.js");
   const plan = await runPlan({ stack: opts.stack, catalogFile: opts.catalog });
   progress.done(`evaluated ${plan.resources.length} resources`);
 

@@ -21,7 +21,7 @@ function capture(isTTY = false) {
 
 describe("flags are checked before the program loads", () => {
   it.each([
-    ["plan", "infra/plan/cli.ts", ["--stak", "prod"], 1, /--stak: expected one of --stack/],
+    ["plan", "infra/plan/cli.ts", ["--stak", "prod"], 1, /--stak: expected --stack \(did you mean it\?\)/],
     ["policy", "policies/cli.ts", ["--stack", "prod", "--format", "pdf"], 2, /--format: expected a comma-separated list of json, md, sarif, junit/],
   ])("%s: a bad flag is reported without loading @pulumi/pulumi", (_tool, entry, args, code, message) => {
     const hook = path.join(tmp(), "loaded.cjs");
