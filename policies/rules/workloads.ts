@@ -3,7 +3,7 @@
  * resources, probes, pinned images) for every kind with a pod spec, ours and chart-rendered, and no
  * secret as a literal in env vars or ConfigMaps.
  */
-import type { PolicyResource, ReportViolation, ResourceValidationArgs, StackValidationArgs } from "@pulumi/policy";
+import { UnknownValueError, type PolicyResource, type ReportViolation, type ResourceValidationArgs, type StackValidationArgs } from "@pulumi/policy";
 import { SECRET } from "../../infra/plan/types";
 import { containersOf, ENFORCE_LABEL, isPodSecurityLevel, podSecurityFindings, type Finding, type PodSecurityLevel } from "../lib/pod-security";
 import { asArray, asBool, asObject, asString, at, atPath, isKube, podSpecOf, readKnown, type Json } from "../lib/props";
@@ -53,6 +53,22 @@ export function containerStandards(c: Json, opts: { probes: boolean; readOnlyRoo
   return f;
 }
 
+function checkWorkload(r: PolicyResource, nsLevels: Map<string, PodSecurityLevel>, report: ReportViolation): void {
+  const w = podSpecOf(r.type, r.props);
+  if (!w) return;
+  if (!w.pod) {
+    report(atPath(w.path, "is missing: no pod spec to check"), r.urn);
+    return;
+  }
+  const ns = asString(at(r.props, "metadata", "namespace")) ?? "default";
+  const level = nsLevels.get(ns) ?? "restricted";
+  for (const f of podSecurityFindings(w.pod, level)) report(atPath(`${w.path}.${f.path}`, `${f.message} (Pod Security ${level} of namespace ${ns})`), r.urn);
+  for (const { c, path, init } of containersOf(w.pod)) {
+    const opts = { probes: w.longRunning && !init, readOnlyRoot: level !== "privileged" };
+    for (const f of containerStandards(c, opts)) report(atPath(`${w.path}.${path}.${f.path}`, `(container "${asString(c.name) ?? "?"}") ${f.message}`), r.urn);
+  }
+}
+
 export const workloadHardening: TrademasterStackPolicy = {
   kind: "stack",
   name: "workload-hardening",
@@ -77,21 +93,18 @@ export const workloadHardening: TrademasterStackPolicy = {
     "In the pod spec set securityContext { runAsNonRoot: true, seccompProfile: { type: RuntimeDefault } }, and per container securityContext { allowPrivilegeEscalation: false, capabilities: { drop: [ALL] }, readOnlyRootFilesystem: true } (mount an emptyDir for /tmp), resources.requests and resources.limits for cpu and memory, readinessProbe and livenessProbe on long-running containers, and an image pinned to a semver tag or digest; never hostNetwork/hostPID/hostIPC, hostPath or privileged. A workload that truly needs host access (CNI, node agents) runs in a namespace whose pod-security.kubernetes.io/enforce label declares that level (baseline or privileged).",
   validateStack: (args: StackValidationArgs, report: ReportViolation) => {
     const nsLevels = namespaceLevels(args.resources);
+    let unknown: UnknownValueError | undefined;
     for (const r of args.resources) {
-      const w = podSpecOf(r.type, r.props);
-      if (!w) continue;
-      if (!w.pod) {
-        report(atPath(w.path, "is missing: no pod spec to check"), r.urn);
-        continue;
-      }
-      const ns = asString(at(r.props, "metadata", "namespace")) ?? "default";
-      const level = nsLevels.get(ns) ?? "restricted";
-      for (const f of podSecurityFindings(w.pod, level)) report(atPath(`${w.path}.${f.path}`, `${f.message} (Pod Security ${level} of namespace ${ns})`), r.urn);
-      for (const { c, path, init } of containersOf(w.pod)) {
-        const opts = { probes: w.longRunning && !init, readOnlyRoot: level !== "privileged" };
-        for (const f of containerStandards(c, opts)) report(atPath(`${w.path}.${path}.${f.path}`, `(container "${asString(c.name) ?? "?"}") ${f.message}`), r.urn);
+      try {
+        checkWorkload(r, nsLevels, report);
+      } catch (e) {
+        // A value unknown in preview stops this workload's checks only; the engine's "can't run
+        // during preview" note is raised after every other workload was checked.
+        if (!(e instanceof UnknownValueError)) throw e;
+        unknown ??= e;
       }
     }
+    if (unknown) throw unknown;
   },
 };
 

@@ -70,6 +70,13 @@ describe("workload-hardening: every kind with a pod spec", () => {
     });
   }
 
+  it("checks every other workload when one has a value unknown in preview, then notes it like the engine", async () => {
+    const unknownLimits = { ...goodContainer("app"), resources: { requests: { cpu: "10m", memory: "16Mi" }, limits: { cpu: UNKNOWN, memory: "64Mi" } } };
+    const r = await run(workloadHardening, [ns, deployment("a", { container: unknownLimits }), kube("v1", "Pod", "bad", { spec: hostPod })]);
+    expect(r.diagnostics.filter((d) => !d.unknown).length).toBeGreaterThan(0);
+    expect(r.diagnostics.filter((d) => d.unknown)).toHaveLength(1);
+  });
+
   describe("chart-rendered objects (parent: a helm.sh/v4:Chart)", () => {
     const chart = res("kubernetes:helm.sh/v4:Chart", "monitoring-kube-prometheus-stack", { chart: "kube-prometheus-stack", version: "79.0.0" });
     const nodeExporter = (namespaceName: string, image = "quay.io/prometheus/node-exporter:v1.10.2") =>
