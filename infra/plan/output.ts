@@ -26,15 +26,18 @@ function sortKeys(v: unknown): unknown {
 }
 
 /**
- * The Kubernetes objects of a plan: every custom `kubernetes:<group>/<version>:<Kind>` resource
- * with its inputs as the object. Helm charts and YAML/Kustomize groups are components whose
- * content the plan can't see; `*Patch` resources are partial by design and not validated.
+ * The Kubernetes objects of a plan: every custom `kubernetes:<group>/<version>:<Kind>` resource,
+ * and every such child of a Chart (its rendered objects), with its inputs as the object. Chart and
+ * YAML/Kustomize resources themselves are groups, not objects; `*Patch` resources are partial by
+ * design and not validated.
  */
 export function kubeObjectsOfPlan(plan: Pick<Plan, "resources">): KubeObjectRef[] {
   const out: KubeObjectRef[] = [];
+  // Objects a chart renders are children of its Chart resource, whether or not they are recorded as custom.
+  const charts = new Set(plan.resources.filter((r) => /^kubernetes:helm\.sh\/v\d+:Chart$/.test(r.type)).map((r) => r.urn));
   for (const r of plan.resources) {
     const m = /^kubernetes:([^:]+)\/([^/:]+):([A-Za-z0-9]+)$/.exec(r.type);
-    if (!r.custom || !m) continue;
+    if (!m || !(r.custom || (r.parent !== null && charts.has(r.parent)))) continue;
     const [, group, version, kind] = m;
     if (/^(helm\.sh|yaml|kustomize)$/.test(group) || kind.endsWith("Patch")) continue;
     const apiVersion = group === "core" ? version : `${group}/${version}`;

@@ -9,7 +9,7 @@ const catalog = loadCatalog();
 const STACKS = ["local", "staging", "prod"] as const;
 
 describe("mesh objects", () => {
-  it.each(STACKS)("validate against the Istio schemas (%s)", async (stack) => {
+  it.each(STACKS)("validate against the Istio 1.29.2 CRDs (%s)", async (stack) => {
     const objects = meshObjects(stackConfig(stack), catalog);
     expect(objects.length).toBeGreaterThan(20);
     const issues = await validateKubeObjects(objects.map((object) => ({ object })));
@@ -20,9 +20,9 @@ describe("mesh objects", () => {
     const vs = meshObjects(stackConfig("local"), catalog).find((o) => o.kind === "VirtualService")!;
     const broken = structuredClone(vs) as unknown as { spec: { http: Array<{ retries: { attempts: unknown } }> } };
     broken.spec.http[0].retries.attempts = "two";
-    const { VirtualService } = await import("@kubernetes-models/istio/networking.istio.io/v1/VirtualService");
-    expect(() => new VirtualService(broken as never).validate()).toThrow();
-    expect(() => new VirtualService(vs as never).validate()).not.toThrow();
+    const issues = await validateKubeObjects([{ object: broken as unknown as Record<string, unknown> }]);
+    expect(issues.map((i) => i.path)).toEqual(["spec.http[0].retries.attempts"]);
+    expect(issues[0].message).toMatch(/integer/);
   });
 
   it.each(STACKS)("samples traces per environment and sends them to the collector (%s)", (stack) => {

@@ -363,6 +363,37 @@ describe("kubeObjectsOfPlan", () => {
     expect(objects.map((o) => `${String(o.object.apiVersion)}/${String(o.object.kind)}`)).toEqual(["v1/ConfigMap", "networking.istio.io/v1/VirtualService"]);
     expect(objects[0].urn).toBe(plan.resources[0].urn);
   });
+
+  it("takes a chart's rendered objects (children of the Chart), and validates them with the CRDs the chart renders", async () => {
+    const chart = planResource("kubernetes:helm.sh/v4:Chart", "widgets", { chart: "widgets" });
+    const child = (type: string, name: string, inputs: Obj): PlanResource => planResource(type, name, inputs, { custom: false, parent: chart.urn });
+    const crd = {
+      apiVersion: "apiextensions.k8s.io/v1",
+      kind: "CustomResourceDefinition",
+      metadata: { name: "widgets.example.com" },
+      spec: {
+        group: "example.com",
+        names: { kind: "Widget", plural: "widgets" },
+        scope: "Namespaced",
+        versions: [{ name: "v1", served: true, storage: true, schema: { openAPIV3Schema: { type: "object", properties: { spec: { type: "object", properties: { size: { type: "integer", maximum: 3 } } } } } } }],
+      },
+    };
+    const plan: Pick<Plan, "resources"> = {
+      resources: [
+        chart,
+        child("kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition", "crd", crd),
+        child("kubernetes:example.com/v1:Widget", "w", { metadata: { name: "w", namespace: "n" }, spec: { size: 5 } }),
+        child("kubernetes:other.example.com/v1:Gadget", "g", { metadata: { name: "g", namespace: "n" } }),
+        planResource("kubernetes:example.com/v1:Widget", "orphan", { metadata: { name: "o" } }, { custom: false }),
+      ],
+    };
+    const objects = kubeObjectsOfPlan(plan);
+    expect(objects.map((o) => String(o.object.kind))).toEqual(["CustomResourceDefinition", "Widget", "Gadget"]);
+    const report = await validatePlanObjects(objects);
+    expect(report.issues.map((i) => `${i.kind} ${i.path}: ${i.message}`)).toEqual(["Widget spec.size: must be at most 3, found 5"]);
+    expect(report).toMatchObject({ builtIn: 1, custom: 1, notValidated: 1 });
+    expect(report.notes).toEqual([expect.stringMatching(/^no CRD for other\.example\.com\/v1\/Gadget among the \d+ CRDs available: 1 object\(s\) not validated$/)]);
+  });
 });
 
 describe("the real plan of each stack", () => {

@@ -178,7 +178,8 @@ export function chartCacheCrdFiles(cacheDir: string): string[] {
       else if (entry.name !== "templates") visit(full, depth - 1);
     }
   };
-  visit(cacheDir, 4);
+  // <cache>/.unpacked/<chart>-<version>/<chart>/charts/<subchart>/crds: subcharts carry CRDs too.
+  visit(cacheDir, 6);
   return out;
 }
 
