@@ -135,10 +135,14 @@ describe("the upstream CRDs of the pinned releases", () => {
     expect((await validate(grpc("Trading.OrderService"), wasm("oci://ghcr.io/acme/filter:1.0"), wasm("example.com/filter.wasm"))).issues).toEqual([]);
   });
 
-  it("a version the CRD does not serve and a bad object name fail", async () => {
-    const { issues } = await validate({ apiVersion: "networking.istio.io/v9", kind: "VirtualService", metadata: { name: "v", namespace: "n" }, spec: {} }, { ...virtualService([{ route: [route] }]), metadata: { name: "Orders_1", namespace: "n" } });
+  it("a version the CRD does not serve, a bad object name and a metadata typo fail", async () => {
+    const { issues } = await validate(
+      { apiVersion: "networking.istio.io/v9", kind: "VirtualService", metadata: { name: "v", namespace: "n" }, spec: {} },
+      { ...virtualService([{ route: [route] }]), metadata: { name: "Orders_1", namespace: "n", label: { app: "orders" } } },
+    );
     expect(lines(issues)).toEqual([
       "VirtualService apiVersion: the CRD virtualservices.networking.istio.io (upstream istio-base-1.29.2.yaml) does not serve networking.istio.io/v9; served versions: v1, v1alpha3, v1beta1",
+      "VirtualService metadata.label: unknown field: not in ObjectMeta (a typo?)",
       `VirtualService metadata.name: must be a DNS subdomain name (lowercase letters, digits, '-' and '.', at most 253), found "Orders_1"`,
     ]);
   });

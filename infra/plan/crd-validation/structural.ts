@@ -420,11 +420,30 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const LABEL_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 
+const OBJECT_META_FIELDS = new Set([
+  "name",
+  "generateName",
+  "namespace",
+  "labels",
+  "annotations",
+  "finalizers",
+  "ownerReferences",
+  "uid",
+  "resourceVersion",
+  "generation",
+  "creationTimestamp",
+  "deletionTimestamp",
+  "deletionGracePeriodSeconds",
+  "managedFields",
+  "selfLink",
+]);
+
 function checkMetadata(meta: unknown, schema: JsonSchema | undefined, out: Finding[]): void {
   const at = (message: string, ...segments: string[]): void => {
     out.push({ segments: ["metadata", ...segments], message });
   };
   if (!isPlainObject(meta)) return at("required: an object with at least a name");
+  for (const key of Object.keys(meta)) if (!OBJECT_META_FIELDS.has(key)) at("unknown field: not in ObjectMeta (a typo?)", key);
   const { name, generateName, namespace, labels, annotations } = meta;
   if (name === undefined && generateName === undefined) at("required field is missing", "name");
   if (typeof name === "string" && !isMarker(name) && (name.length > 253 || !DNS_SUBDOMAIN.test(name))) at(`must be a DNS subdomain name (lowercase letters, digits, '-' and '.', at most 253), found ${show(name)}`, "name");
