@@ -35,6 +35,7 @@ import {
   kubeconfig,
   logsKeyPolicy,
   LONG_TIMEOUTS,
+  MSK_OPEN_MONITORING_PORTS,
   networkPlan,
   registryScanning,
   nodeGroupLabels,
@@ -241,7 +242,13 @@ export class AwsFoundation extends pulumi.ComponentResource {
         {
           vpcId: vpc.id,
           description: `TradeMaster ${store}: clients in the node subnets only`,
-          ingress: DATA_PORTS[store].map((port) => ({ protocol: "tcp", fromPort: port, toPort: port, cidrBlocks: this.privateSubnetCidrs, description: "EKS nodes" })),
+          ingress: [
+            ...DATA_PORTS[store].map((port) => ({ protocol: "tcp", fromPort: port, toPort: port, cidrBlocks: this.privateSubnetCidrs, description: "EKS nodes" })),
+            // Prometheus (in the node subnets) scrapes the brokers' JMX and node exporters.
+            ...(store === "kafka"
+              ? [{ protocol: "tcp", fromPort: MSK_OPEN_MONITORING_PORTS.jmx, toPort: MSK_OPEN_MONITORING_PORTS.node, cidrBlocks: this.privateSubnetCidrs, description: "Prometheus: MSK open monitoring" }]
+              : []),
+          ],
           // RDS Proxy reaches the database inside the same group.
           ...(store === "postgres" ? { egress: [{ protocol: "tcp", fromPort: 5432, toPort: 5432, self: true, description: "RDS Proxy to RDS" }] } : { egress: [] }),
           tags: { ...tags, Name: `${prefix}-${store}` },

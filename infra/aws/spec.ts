@@ -18,6 +18,9 @@ export type KmsDomain = (typeof KMS_DOMAINS)[number];
 /** Waiting period before a scheduled key deletion: the longest AWS allows, to undo a mistake. */
 export const KMS_DELETION_WINDOW_DAYS = 30;
 
+/** MSK open-monitoring ports on every broker (MSK "Open monitoring with Prometheus"). */
+export const MSK_OPEN_MONITORING_PORTS = { jmx: 11001, node: 11002 } as const;
+
 /** All control-plane log types EKS can ship to CloudWatch. */
 export const EKS_CONTROL_PLANE_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"] as const;
 

@@ -22,6 +22,13 @@ export const ENVIRONMENTS = ["local", "staging", "prod"] as const;
 export type Environment = (typeof ENVIRONMENTS)[number];
 
 const DURATION = /^\d+(s|m|h|d)$/;
+/** Days in a DURATION value. */
+function durationDays(d: string): number {
+  const n = Number(d.slice(0, -1));
+  return { s: n / 86400, m: n / 1440, h: n / 24, d: n }[d.slice(-1) as "s" | "m" | "h" | "d"];
+}
+/** The SLO window of the catalog's SLOs (their default `periodDays`): Prometheus keeps at least this. */
+export const SLO_WINDOW_DAYS = 28;
 const CIDR = /^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/;
 const AZ = /^[a-z]{2}-[a-z]+-\d[a-z]$/;
 const HOSTNAME = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,}$/;
@@ -51,9 +58,16 @@ const awsShape = obj({
   }),
 });
 
+/**
+ * Kafka versions MSK accepts for a new cluster, spelled as its API does (MSK developer guide,
+ * "Supported Apache Kafka versions": from 3.7 on MSK names a minor line `3.7.x` and patches it
+ * itself; 4.x runs KRaft only, `4.0.x.kraft`). Versions past their end of support are left out.
+ */
+export const MSK_KAFKA_VERSIONS = ["3.7.x", "3.8.x", "3.9.x", "4.0.x.kraft", "4.1.x.kraft"] as const;
+
 const kafkaShape = obj({
-  /** Kafka version (Strimzi on local, MSK on AWS). */
-  version: str({ pattern: /^\d+\.\d+\.\d+$/, patternName: "a Kafka version like 3.9.0" }),
+  /** Kafka version: exact on local (Strimzi, `4.1.0`), an MSK version line on AWS (`3.9.x`). */
+  version: str({ pattern: /^\d+\.\d+\.(\d+|x)(\.kraft)?$/, patternName: "a Kafka version like 4.1.0 (Strimzi) or 3.9.x (MSK)" }),
   brokers: int({ min: 1 }),
   replicationFactor: int({ min: 1 }),
   minInsyncReplicas: int({ min: 1 }),
@@ -61,7 +75,6 @@ const kafkaShape = obj({
   /** How long events stay readable so WebSocket clients can replay after a reconnect. */
   replayRetentionHours: int({ min: 1 }),
   auditRetentionDays: optional(int({ min: 1 }), 365),
-  authentication: optional(oneOf(["scram", "iam"] as const), "scram"),
   brokerInstanceType: optional(str({ minLength: 4 })),
   brokerVolumeGb: optional(int({ min: 1 }), 100),
 });
@@ -192,6 +205,7 @@ export function crossFieldIssues(c: Parsed): Issue[] {
   const env = c.environment;
   const onAws = env !== "local";
   if (onAws && !c.aws) add("aws", `AWS settings for the ${env} environment`, "nothing (missing)");
+  if (!onAws && !/^\d+\.\d+\.\d+$/.test(c.kafka.version)) add("kafka.version", "an exact Kafka version like 4.1.0 (Strimzi)", c.kafka.version);
   if (!onAws && c.aws) add("aws", "no AWS settings on the local environment (it runs in any kube context)", "an aws block");
   if (c.aws) {
     const azs = c.aws.availabilityZones;
@@ -209,6 +223,9 @@ export function crossFieldIssues(c: Parsed): Issue[] {
     const certAccount = c.gateway.certificateArn?.split(":")[4];
     if (certAccount && certAccount !== c.aws.accountId) {
       add("gateway.certificateArn", `a certificate of account ${c.aws.accountId}`, `account ${certAccount}`);
+    }
+    if (!(MSK_KAFKA_VERSIONS as readonly string[]).includes(c.kafka.version)) {
+      add("kafka.version", `an MSK version: one of ${MSK_KAFKA_VERSIONS.join(", ")}`, c.kafka.version);
     }
     if (!c.kafka.brokerInstanceType) add("kafka.brokerInstanceType", "an MSK broker type like kafka.m7g.large on AWS", "nothing (missing)");
     if (!c.redis.nodeType) add("redis.nodeType", "an ElastiCache node type on AWS", "nothing (missing)");
@@ -229,6 +246,9 @@ export function crossFieldIssues(c: Parsed): Issue[] {
     if (c.kafka.uncleanLeaderElection) add("kafka.uncleanLeaderElection", `false in ${env} (no data loss on failover)`, "true");
     if (c.gateway.corsOrigins.includes("*")) add("gateway.corsOrigins", `explicit origins in ${env}, never "*"`, "*");
     if (!c.gateway.certificateArn) add("gateway.certificateArn", `an ACM certificate for TLS in ${env}`, "nothing (missing)");
+    if (durationDays(c.observability.prometheusRetention) < SLO_WINDOW_DAYS) {
+      add("observability.prometheusRetention", `at least ${SLO_WINDOW_DAYS}d in ${env} (the SLO window the dashboards' error budgets read)`, c.observability.prometheusRetention);
+    }
     if (c.postgres.backupRetentionDays < 7) add("postgres.backupRetentionDays", `7 or more in ${env}`, `${c.postgres.backupRetentionDays}`);
   }
   if (onAws) {

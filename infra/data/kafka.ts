@@ -3,8 +3,18 @@
  * listener, simple authorization, KafkaTopic/KafkaUser from the catalog. AWS: MSK with TLS-only
  * client traffic, in-cluster encryption, KMS at rest, SASL/SCRAM whose `AmazonMSK_*` secrets are
  * encrypted with the `secrets` CMK, brokers spread over the zones, broker logs to CloudWatch;
- * topics and ACLs through `@pulumi/kafka`. `allow.everyone.if.no.acl.found=false`: a principal
- * without an ACL can do nothing.
+ * topics and ACLs through `@pulumi/kafka`.
+ *
+ * Authorization on MSK (no super users there), and why it works from an empty cluster:
+ * - services and the metrics exporter authenticate with SASL/SCRAM and are authorized by Kafka
+ *   ACLs only; `allow.everyone.if.no.acl.found=false` from creation, so a SCRAM principal without
+ *   an ACL can do nothing, and no service has any right on the `Cluster` resource;
+ * - the platform admin (topics and ACLs) is the deploying IAM role over SASL/IAM (port 9098). MSK
+ *   authorizes IAM principals by IAM policy; Kafka ACLs and `allow.everyone.if.no.acl.found` do not
+ *   apply to them (MSK developer guide, "IAM access control"). So the first `pulumi up` can create
+ *   topics and ACLs on a deny-by-default cluster: no bootstrap revision to flip afterwards.
+ *   Its rights are {@link mskAdminPolicy}: connect, describe the cluster and alter it (ACL
+ *   create/delete), manage topics; no data-plane read or write, no group access.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
@@ -36,8 +46,35 @@ export interface EventBusArgs extends PlatformContext {
   foundation?: AwsFoundation;
 }
 
-/** Kafka principal of the platform's admin (topics and ACLs); never given to a service. */
-export const KAFKA_ADMIN_USER = "tm-admin";
+/**
+ * Protocol version the `@pulumi/kafka` admin client speaks for an MSK or Strimzi version
+ * (`3.9.x` → `3.9.0`, `4.1.x.kraft` → `4.1.0`).
+ */
+export function kafkaProtocolVersion(version: string): string {
+  const [major, minor] = version.split(".");
+  return `${major}.${minor}.0`;
+}
+
+/**
+ * IAM policy of the platform admin on one MSK cluster (MSK "IAM access control" actions):
+ * connect and describe, alter the cluster (create/delete ACLs), manage topics and their config.
+ * No ReadData/WriteData, no group actions: the admin cannot read or produce events.
+ */
+export function mskAdminPolicy(clusterArn: string): Record<string, unknown> {
+  const topics = `${clusterArn.replace(":cluster/", ":topic/")}/*`;
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      { Sid: "ClusterAdmin", Effect: "Allow", Action: ["kafka-cluster:Connect", "kafka-cluster:DescribeCluster", "kafka-cluster:AlterCluster", "kafka-cluster:DescribeClusterDynamicConfiguration"], Resource: clusterArn },
+      {
+        Sid: "TopicAdmin",
+        Effect: "Allow",
+        Action: ["kafka-cluster:CreateTopic", "kafka-cluster:DescribeTopic", "kafka-cluster:AlterTopic", "kafka-cluster:DeleteTopic", "kafka-cluster:DescribeTopicDynamicConfiguration", "kafka-cluster:AlterTopicDynamicConfiguration"],
+        Resource: topics,
+      },
+    ],
+  };
+}
 
 /** Broker properties of the MSK configuration. */
 export function mskServerProperties(k: PlatformContext["config"]["kafka"]): string {
@@ -58,6 +95,13 @@ export class EventBus extends pulumi.ComponentResource {
   readonly passwords: Record<string, pulumi.Output<string>>;
   /** The metrics exporter's SCRAM identity (Describe-only ACLs; password secret). */
   readonly exporter: { user: string; password: pulumi.Output<string> };
+  /**
+   * AWS: IAM policy of the platform admin (topics, ACLs) on this cluster, attached to the role that
+   * runs `pulumi up` (infra/aws/deploy-runner.ts). Absent on local.
+   */
+  readonly adminPolicy?: aws.iam.Policy;
+  /** AWS: broker hosts (for the open-monitoring scrape). */
+  readonly brokerHosts?: pulumi.Output<string[]>;
 
   constructor(name: string, args: EventBusArgs, opts?: pulumi.ComponentResourceOptions) {
     super("trademaster:data:EventBus", name, {}, opts);
@@ -102,7 +146,7 @@ export class EventBus extends pulumi.ComponentResource {
 
     const mskConfig = new aws.msk.Configuration(
       `${name}-config`,
-      { name: `${prefix}-kafka`, kafkaVersions: [k.version], serverProperties: mskServerProperties(k), description: "TradeMaster brokers: no auto-create, ACLs required" },
+      { name: `${prefix}-kafka`, kafkaVersions: [k.version], serverProperties: mskServerProperties(k), description: "TradeMaster brokers: no auto-create, ACLs required for SCRAM principals" },
       child,
     );
     const brokerLogs = new aws.cloudwatch.LogGroup(`${name}-broker-logs`, { name: `/trademaster/${config.stack}/msk`, retentionInDays: 90, kmsKeyId: f.kmsKeys.logs.arn }, child);
@@ -125,7 +169,8 @@ export class EventBus extends pulumi.ComponentResource {
           encryptionAtRestKmsKeyArn: f.kmsKeys.kafka.arn,
           encryptionInTransit: { clientBroker: "TLS", inCluster: true },
         },
-        clientAuthentication: { unauthenticated: false, sasl: { scram: true, iam: k.authentication === "iam" } },
+        // SCRAM for services (ACLs), IAM for the platform admin (IAM policy): see the module doc.
+        clientAuthentication: { unauthenticated: false, sasl: { scram: true, iam: true } },
         configurationInfo: { arn: mskConfig.arn, revision: mskConfig.latestRevision },
         loggingInfo: { brokerLogs: { cloudwatchLogs: { enabled: true, logGroup: brokerLogs.name } } },
         enhancedMonitoring: "PER_TOPIC_PER_BROKER",
@@ -136,9 +181,7 @@ export class EventBus extends pulumi.ComponentResource {
     );
 
     // SCRAM users: one AmazonMSK_* secret each, encrypted with the customer-managed key.
-    const adminPassword = new random.RandomPassword(`${name}-${KAFKA_ADMIN_USER}`, { length: 32, special: false }, child).result;
     const scramUsers: Array<{ user: string; password: pulumi.Output<string> }> = [
-      { user: KAFKA_ADMIN_USER, password: adminPassword },
       ...clients.map((s) => ({ user: kafkaUserName(s), password: this.passwords[s.name] })),
       this.exporter,
     ];
@@ -157,28 +200,28 @@ export class EventBus extends pulumi.ComponentResource {
     const association = new aws.msk.ScramSecretAssociation(`${name}-scram`, { clusterArn: cluster.arn, secretArnLists: versions.map((v) => v.arn) }, child);
 
     const bootstrap = cluster.bootstrapBrokersSaslScram;
+    this.brokerHosts = bootstrap.apply((b) => b.split(",").map((hp) => hp.split(":")[0]).sort());
+    this.adminPolicy = new aws.iam.Policy(
+      `${name}-admin`,
+      { name: `${prefix}-kafka-admin`, description: "TradeMaster: MSK topics and ACLs over SASL/IAM (no data access)", policy: cluster.arn.apply((arn) => JSON.stringify(mskAdminPolicy(arn))) },
+      child,
+    );
+    // The admin client: SASL/IAM with the credentials `pulumi up` runs with (default AWS chain).
     const provider = new kafka.Provider(
       `${name}-admin`,
       {
-        bootstrapServers: bootstrap.apply((b) => b.split(",")),
+        bootstrapServers: cluster.bootstrapBrokersSaslIam.apply((b) => b.split(",")),
         tlsEnabled: true,
-        saslMechanism: "scram-sha512",
-        saslUsername: KAFKA_ADMIN_USER,
-        saslPassword: adminPassword,
-        kafkaVersion: k.version,
+        saslMechanism: "aws-iam",
+        saslAwsRegion: f.region,
+        kafkaVersion: kafkaProtocolVersion(k.version),
       },
       { parent: this, dependsOn: [association] },
     );
     const onKafka: pulumi.CustomResourceOptions = { parent: this, provider };
-    // The admin's own cluster ACL first: with no ACL found nothing is allowed, even to the admin.
-    const adminAcl = new kafka.Acl(
-      `${name}-acl-admin`,
-      { aclPrincipal: `User:${KAFKA_ADMIN_USER}`, aclHost: "*", aclOperation: "All", aclPermissionType: "Allow", aclResourceType: "Cluster", aclResourceName: "kafka-cluster", resourcePatternTypeFilter: "Literal" },
-      onKafka,
-    );
     for (const t of topics) {
       // Deleting a topic deletes its events: protected like any other data.
-      new kafka.Topic(`${name}-topic-${t.name}`, { name: t.name, partitions: t.partitions, replicationFactor: t.replicationFactor, config: t.config }, { ...onKafka, protect, dependsOn: [adminAcl] });
+      new kafka.Topic(`${name}-topic-${t.name}`, { name: t.name, partitions: t.partitions, replicationFactor: t.replicationFactor, config: t.config }, { ...onKafka, protect });
     }
     const allow = (resourceName: string, user: string, rule: { operation: string; resourceType: string; resourceName: string }) =>
       new kafka.Acl(
@@ -192,7 +235,7 @@ export class EventBus extends pulumi.ComponentResource {
           aclResourceName: rule.resourceName,
           resourcePatternTypeFilter: "Literal",
         },
-        { ...onKafka, dependsOn: [adminAcl] },
+        onKafka,
       );
     for (const rule of platformAcls(catalog)) allow(`${name}-acl-${aclKey(rule).replace(/\|/g, "-")}`, rule.user, rule);
     for (const rule of kafkaExporterAcls()) {

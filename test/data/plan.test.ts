@@ -94,7 +94,7 @@ describe("managed stores on AWS", () => {
   it("prod: SCRAM secrets are AmazonMSK_* and encrypted with a customer-managed key", async () => {
     const plan = await planFor("prod");
     const scram = ofType(plan, "aws:secretsmanager/secret:Secret").filter((s) => String(s.inputs.name).startsWith("AmazonMSK_"));
-    expect(scram.map((s) => s.inputs.name).sort()).toEqual(["AmazonMSK_tm-prod_tm-admin", "AmazonMSK_tm-prod_tm-kafka-exporter", ...catalog.services.map((s) => `AmazonMSK_tm-prod_svc-${s.name}`)].sort());
+    expect(scram.map((s) => s.inputs.name).sort()).toEqual(["AmazonMSK_tm-prod_tm-kafka-exporter", ...catalog.services.map((s) => `AmazonMSK_tm-prod_svc-${s.name}`)].sort());
     for (const s of scram) expect(s.inputs.kmsKeyId).toBeDefined();
   });
 
