@@ -157,6 +157,10 @@ async function policyCommand(opts: CliOptions, progress: import("../infra/io/pro
     ...(config ? { config } : {}),
   });
   progress.done(`evaluated ${report.summary.policies} policies`);
+  // The default directory is named after the source's stack: never let that name leave out/.
+  if (!opts.out && !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(source.stack)) {
+    throw new ValidationError("--out", [{ path: "--out", expected: "a report directory (the source's stack name cannot be used as one)", found: `stack name ${JSON.stringify(source.stack)}` }]);
+  }
   const out = opts.out ?? path.join("out", source.stack, "policy");
   writeOutputDir(out, (w) => {
     for (const f of opts.formats) w.write(FORMATS[f].file, FORMATS[f].render(report));
