@@ -131,7 +131,7 @@ export function writeOutputDir(targetDir: string, fill: (out: OutputWriter) => v
       fill(writer);
     } catch (e) {
       if (e instanceof OutputError || e instanceof ValidationError) throw e;
-      throw failed(`writing ${files.length} file(s) into a temporary directory`, e);
+      throw failed(`writing into a temporary directory, after ${files.length} file(s)`, e);
     }
     // Re-check just before replacing: the target may have changed while we wrote.
     const late = refusalOf(target, opts.repoRoot);

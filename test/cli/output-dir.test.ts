@@ -72,7 +72,7 @@ describe("the output directory is replaced only if the tool wrote it", () => {
     const write = () => writeOutputDir(out, (w) => { w.write("plan.json", "new plan"); w.write("manifests/a.yaml", "new a"); w.write("manifests/b.yaml", "b"); }, { tool: "plan", writeFile: diskFull });
     expect(write).toThrow(OutputError);
     n = 0;
-    expect(write).toThrow(/could not write .*prod\/ \(writing 1 file\(s\) into a temporary directory: ENOSPC: no space left on device\); the previous output is untouched/);
+    expect(write).toThrow(/could not write .*prod\/ \(writing into a temporary directory, after 1 file\(s\): ENOSPC: no space left on device\); the previous output is untouched/);
     expect(fs.readFileSync(path.join(out, "plan.json"), "utf8")).toBe("old plan");
     expect(fs.readFileSync(path.join(out, "manifests/a.yaml"), "utf8")).toBe("old a");
     expect(fs.readdirSync(parent)).toEqual(["prod"]);
