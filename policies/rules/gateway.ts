@@ -143,7 +143,7 @@ export const securityHeaders: TrademasterStackPolicy = {
         const ns = cluster ? "" : (asString(at(r.props, "metadata", "namespace")) ?? "default");
         const name = asString(at(r.props, "metadata", "name")) ?? r.name;
         if (problems.length) {
-          report(`response-transformer plugin "${name}": ${problems.join("; ")}`, r.urn);
+          report(atPath("config.add.headers", `of response-transformer plugin "${name}": ${problems.join("; ")}`), r.urn);
           continue;
         }
         compliant.add(`${ns}/${name}`);
@@ -152,11 +152,11 @@ export const securityHeaders: TrademasterStackPolicy = {
       }
       if (r.type === "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy") {
         const problems = headerProblems(cloudFrontHeaders(r.props));
-        if (problems.length) report(`CloudFront response headers policy "${r.name}": ${problems.join("; ")}`, r.urn);
+        if (problems.length) report(atPath("securityHeadersConfig", `of CloudFront response headers policy "${r.name}": ${problems.join("; ")}`), r.urn);
         const overrides = ["strictTransportSecurity", "contentTypeOptions", "frameOptions", "contentSecurityPolicy", "referrerPolicy"].filter(
           (k) => asObject(at(r.props, "securityHeadersConfig", k)) && asBool(at(r.props, "securityHeadersConfig", k, "override")) !== true,
         );
-        if (overrides.length) report(`CloudFront response headers policy "${r.name}": override must be true for ${overrides.join(", ")} so origins cannot weaken them`, r.urn);
+        if (overrides.length) report(atPath(`securityHeadersConfig.${overrides[0]}.override`, `must be true for ${overrides.join(", ")} of CloudFront response headers policy "${r.name}" so origins cannot weaken them`), r.urn);
       }
     }
     if (globalCompliant) return;
@@ -236,11 +236,11 @@ export const corsNoWildcard: TrademasterResourcePolicy = {
       if (!cors) return;
       const origins = asArray(at(cors, "accessControlAllowOrigins", "items")).map((o) => asString(o) ?? "");
       const bad = origins.filter((o) => isWildcardOrigin(o, "none"));
-      if (bad.length) report(`CloudFront CORS allows wildcard origin(s): ${bad.join(", ")}`);
+      if (bad.length) report(atPath("corsConfig.accessControlAllowOrigins.items", `allows wildcard origin(s): ${bad.join(", ")}`));
       return;
     }
     if (isKube(args.type, "networking.istio.io", "VirtualService")) {
-      for (const http of asArray(at(args.props, "spec", "http"))) {
+      for (const [i, http] of asArray(at(args.props, "spec", "http")).entries()) {
         for (const o of asArray(at(http, "corsPolicy", "allowOrigins"))) {
           const regex = asString(at(o, "regex"));
           const prefix = asString(at(o, "prefix"));
@@ -251,7 +251,7 @@ export const corsNoWildcard: TrademasterResourcePolicy = {
             (prefix !== undefined && FOREIGN_ORIGINS.some((f) => f.startsWith(prefix))) ||
             (exact !== undefined && isWildcardOrigin(exact, "none"));
           if (open) {
-            report(`VirtualService corsPolicy allows wildcard origin ${JSON.stringify(o)}`);
+            report(atPath(`spec.http[${i}].corsPolicy.allowOrigins`, `allows any site: ${JSON.stringify(o)}`));
           }
         }
       }

@@ -50,10 +50,10 @@ export const mtlsStrict: TrademasterStackPolicy = {
         const mode = asString(at(r.props, "spec", "mtls", "mode"));
         const ns = asString(at(r.props, "metadata", "namespace")) ?? "default";
         const selector = asObject(at(r.props, "spec", "selector"));
-        if (mode && WEAK_MTLS.includes(mode)) report(`PeerAuthentication "${r.name}" sets mtls.mode ${mode}`, r.urn);
+        if (mode && WEAK_MTLS.includes(mode)) report(atPath("spec.mtls.mode", `is ${mode} on PeerAuthentication "${r.name}"`), r.urn);
         for (const [port, setting] of Object.entries(asObject(at(r.props, "spec", "portLevelMtls")) ?? {})) {
           const m = asString(at(setting, "mode"));
-          if (m && WEAK_MTLS.includes(m)) report(`PeerAuthentication "${r.name}" sets mode ${m} on port ${port}`, r.urn);
+          if (m && WEAK_MTLS.includes(m)) report(atPath(`spec.portLevelMtls["${port}"].mode`, `is ${m} on port ${port} of PeerAuthentication "${r.name}"`), r.urn);
         }
         if (mode === "STRICT" && !selector) {
           if (ns === ISTIO_ROOT_NAMESPACE) meshWideStrict = true;
@@ -63,7 +63,7 @@ export const mtlsStrict: TrademasterStackPolicy = {
       if (isKube(r.type, ISTIO_NETWORKING, "DestinationRule")) {
         const spec = at(r.props, "spec");
         const modes = [...tlsModes(at(spec, "trafficPolicy")), ...asArray(at(spec, "subsets")).flatMap((s) => tlsModes(at(s, "trafficPolicy")))];
-        if (modes.includes("DISABLE")) report(`DestinationRule "${r.name}" (host ${asString(at(spec, "host")) ?? "?"}) sets tls.mode DISABLE`, r.urn);
+        if (modes.includes("DISABLE")) report(atPath("spec.trafficPolicy.tls.mode", `is DISABLE on DestinationRule "${r.name}" (host ${asString(at(spec, "host")) ?? "?"}) or one of its subsets`), r.urn);
       }
     }
     if (meshWideStrict) return;
@@ -101,9 +101,9 @@ export const outlierDetection: TrademasterStackPolicy = {
         const od = asObject(at(r.props, "spec", "trafficPolicy", "outlierDetection"));
         return od !== undefined && ((asNumber(od.consecutive5xxErrors) ?? 0) > 0 || (asNumber(od.consecutiveGatewayErrors) ?? 0) > 0);
       });
-      if (withOutlier.length === 0) report(`service "${service.name}": DestinationRule without outlierDetection (5xx or gateway-error ejection)`, rules[0].urn);
+      if (withOutlier.length === 0) report(atPath("spec.trafficPolicy.outlierDetection", `is missing for service "${service.name}" (5xx or gateway-error ejection)`), rules[0].urn);
       if (!rules.some((r) => asObject(at(r.props, "spec", "trafficPolicy", "connectionPool")))) {
-        report(`service "${service.name}": DestinationRule without connectionPool (bulkhead)`, rules[0].urn);
+        report(atPath("spec.trafficPolicy.connectionPool", `is missing for service "${service.name}" (bulkhead)`), rules[0].urn);
       }
     }
   },
@@ -222,9 +222,9 @@ export const noRetryNonIdempotent: TrademasterStackPolicy = {
             if (verdicts.every((v) => v === "no")) continue;
             const attempts = asNumber(at(http, "retries", "attempts"));
             if (asObject(at(http, "retries")) === undefined || attempts === undefined) {
-              report(`${route.method} ${route.path} (${service.name}, non-idempotent) matches http[${i}] "${asString(at(http, "name")) ?? ""}" of VirtualService "${vs.name}" without retries: Istio's default retries apply`, vs.urn);
+              report(atPath(`spec.http[${i}].retries`, `is missing on route "${asString(at(http, "name")) ?? ""}" of VirtualService "${vs.name}", which matches ${route.method} ${route.path} (${service.name}, non-idempotent): Istio's default retries apply`), vs.urn);
             } else if (attempts > 0) {
-              report(`${route.method} ${route.path} (${service.name}, non-idempotent) matches http[${i}] of VirtualService "${vs.name}" with retries.attempts ${attempts}`, vs.urn);
+              report(atPath(`spec.http[${i}].retries.attempts`, `is ${attempts} on VirtualService "${vs.name}", which matches ${route.method} ${route.path} (${service.name}, non-idempotent)`), vs.urn);
             }
             // The first route a request definitely matches takes it; later ones never see it.
             if (verdicts.includes("yes")) break;
@@ -252,10 +252,10 @@ export const retryBudget: TrademasterResourcePolicy = {
       const label = `http[${i}] "${asString(at(http, "name")) ?? ""}"`;
       const timeout = durationMs(at(http, "timeout"));
       const perTry = durationMs(at(http, "retries", "perTryTimeout"));
-      if (timeout === undefined) report(`${label} retries ${attempts} time(s) without a route timeout: retries are unbounded`);
-      else if (perTry === undefined) report(`${label} retries without perTryTimeout: each try may take the whole ${timeout} ms timeout`);
+      if (timeout === undefined) report(atPath(`spec.http[${i}].timeout`, `is missing: ${label} retries ${attempts} time(s) without a route timeout, so retries are unbounded`));
+      else if (perTry === undefined) report(atPath(`spec.http[${i}].retries.perTryTimeout`, `is missing: each try of ${label} may take the whole ${timeout} ms timeout`));
       else if ((attempts + 1) * perTry > timeout) {
-        report(`${label}: ${attempts + 1} tries x ${perTry} ms = ${(attempts + 1) * perTry} ms exceeds the ${timeout} ms timeout`);
+        report(atPath(`spec.http[${i}].retries.perTryTimeout`, `is too long for ${label}: ${attempts + 1} tries x ${perTry} ms = ${(attempts + 1) * perTry} ms exceeds the ${timeout} ms timeout`));
       }
     }
   },

@@ -46,7 +46,7 @@ export const replicasAndPdb: TrademasterStackPolicy = {
       const replicas = asNumber(at(w.props, "spec", "replicas")) ?? (hpa ? undefined : 1);
       const hpaMin = hpa ? (asNumber(at(hpa.props, "spec", "minReplicas")) ?? 1) : undefined;
       const effective = Math.max(replicas ?? 0, hpaMin ?? 0);
-      if (effective < 2) report(`${kind} "${ns}/${name}" runs ${effective} replica(s)${hpa ? " (HPA minReplicas included)" : ""}`, w.urn);
+      if (effective < 2) report(atPath("spec.replicas", `${kind} "${ns}/${name}" runs ${effective} replica(s)${hpa ? " (HPA minReplicas included)" : ""}`), w.urn);
       const labels = asObject(at(w.props, "spec", "template", "metadata", "labels")) ?? {};
       const mine = pdbs.filter((p) => namespaceOf(p) === ns && selectorMatches(at(p.props, "spec", "selector"), labels));
       if (mine.length === 0) report(`${kind} "${ns}/${name}" has no PodDisruptionBudget selecting its pods`, w.urn);

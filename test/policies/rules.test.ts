@@ -68,7 +68,7 @@ describe("mtls-strict", () => {
     const permissive = kube("security.istio.io/v1", "PeerAuthentication", "scrape", { spec: { selector: { matchLabels: { app: "a" } }, mtls: { mode: "STRICT" }, portLevelMtls: { "8081": { mode: "PERMISSIVE" } } } });
     const dr = kube("networking.istio.io/v1", "DestinationRule", "x", { spec: { host: "x", trafficPolicy: { tls: { mode: "DISABLE" } } } });
     const m = messages(await run(mtlsStrict, [permissive, dr]));
-    expect(m).toEqual(expect.arrayContaining([expect.stringMatching(/PERMISSIVE on port 8081/), expect.stringMatching(/tls.mode DISABLE/), expect.stringMatching(/no mesh-wide STRICT/)]));
+    expect(m).toEqual(expect.arrayContaining([expect.stringMatching(/^`spec.portLevelMtls\["8081"\].mode` is PERMISSIVE on port 8081/), expect.stringMatching(/^`spec.trafficPolicy.tls.mode` is DISABLE/), expect.stringMatching(/no mesh-wide STRICT/)]));
   });
 });
 
@@ -219,7 +219,7 @@ describe("circuit-breaker-per-service", () => {
   it("fails a missing rule and a rule without outlier detection", async () => {
     const [first, second, ...rest] = catalog.services;
     const m = messages(await run(outlierDetection, [destinationRule(first, { connectionPool: full.connectionPool }), ...rest.map((s) => destinationRule(s, full))]));
-    expect(m).toEqual([`service "${first.name}": DestinationRule without outlierDetection (5xx or gateway-error ejection)`, expect.stringContaining(`service "${second.name}" has no DestinationRule`)]);
+    expect(m).toEqual([`\`spec.trafficPolicy.outlierDetection\` is missing for service "${first.name}" (5xx or gateway-error ejection)`, expect.stringContaining(`service "${second.name}" has no DestinationRule`)]);
   });
 });
 
@@ -239,7 +239,7 @@ describe("no-retry-non-idempotent", () => {
   it("fails a catch-all relying on Istio's default retries", async () => {
     const m = messages(await run(noRetryNonIdempotent, [vs([{ name: "all", route: dest, timeout: "2s" }])]));
     expect(m).toHaveLength(trading.routes.filter((r) => !r.idempotent).length);
-    expect(m[0]).toMatch(/POST \/api\/v1\/orders .*without retries: Istio's default retries apply/);
+    expect(m[0]).toMatch(/^`spec.http\[0\].retries` is missing on route "all" .*POST \/api\/v1\/orders .*Istio's default retries apply/);
   });
 });
 
@@ -250,7 +250,7 @@ describe("retry-budget-within-timeout", () => {
   });
   it("fails an over-budget, an unbounded and a per-try-less retry", async () => {
     const m = messages(await run(retryBudget, [vs([{ timeout: "1s", retries: { attempts: 2, perTryTimeout: "500ms" } }, { retries: { attempts: 1 } }, { timeout: "1s", retries: { attempts: 1 } }])]));
-    expect(m).toEqual([expect.stringMatching(/3 tries x 500 ms = 1500 ms exceeds the 1000 ms/), expect.stringMatching(/without a route timeout/), expect.stringMatching(/without perTryTimeout/)]);
+    expect(m).toEqual([expect.stringMatching(/^`spec.http\[0\].retries.perTryTimeout` is too long .*3 tries x 500 ms = 1500 ms exceeds the 1000 ms/), expect.stringMatching(/^`spec.http\[1\].timeout` is missing/), expect.stringMatching(/^`spec.http\[2\].retries.perTryTimeout` is missing/)]);
   });
 });
 
