@@ -163,6 +163,11 @@ describe("CEL rules are counted, never passed silently", () => {
     const report = await validate(virtualService([{ timeout: UNKNOWN, route: [route] }]));
     expect(report.issues).toEqual([]);
     expect(report.cel.undecided).toBe(1);
+    // Two list-map keys nobody knows yet are not duplicates.
+    const gateway = { apiVersion: "gateway.networking.k8s.io/v1", kind: "Gateway", metadata: { name: "gw", namespace: "n" }, spec: { gatewayClassName: "kong", listeners: [{ name: UNKNOWN, port: 80, protocol: "HTTP" }, { name: UNKNOWN, port: 81, protocol: "HTTP" }] } };
+    const unknownKeys = await validate(gateway);
+    expect(unknownKeys.issues).toEqual([]);
+    expect(unknownKeys.cel.undecided).toBeGreaterThan(0);
   });
 
   it("a rule the evaluator cannot evaluate is reported in a note with the rule and the reason", async () => {

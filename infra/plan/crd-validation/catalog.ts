@@ -24,7 +24,6 @@ export interface CrdVersion {
   version: string;
   kind: string;
   scope: "Namespaced" | "Cluster";
-  served: boolean;
   schema: JsonSchema;
   /** Where the CRD came from (a file, or the plan resource that declares it). */
   source: string;
@@ -148,7 +147,7 @@ function versionOf(doc: CrdDocument, group: string, version: string, kind: strin
   // apiextensions.k8s.io/v1beta1 CRDs may carry one schema for all versions.
   const schema = (schemaOf(match) ?? (isPlainObject(spec.validation) ? spec.validation.openAPIV3Schema : undefined) ?? { type: "object", "x-kubernetes-preserve-unknown-fields": true }) as JsonSchema;
   return {
-    found: { crdName, group, version, kind, scope: spec.scope === "Cluster" ? "Cluster" : "Namespaced", served: true, schema, source: doc.source },
+    found: { crdName, group, version, kind, scope: spec.scope === "Cluster" ? "Cluster" : "Namespaced", schema, source: doc.source },
   };
 }
 

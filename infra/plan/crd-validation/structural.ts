@@ -239,9 +239,11 @@ function checkValue(value: unknown, schema: JsonSchema, segments: string[], walk
     const keys = schema["x-kubernetes-list-map-keys"] ?? [];
     value.forEach((item, i) => {
       if (schema.items) checkValue(item, schema.items, [...segments, String(i)], walk);
-      const dup = value.findIndex((other, j) =>
-        j < i && (listType === "set" ? deepEqual(other, item) : listType === "map" && isPlainObject(item) && isPlainObject(other) && keys.every((k) => deepEqual(other[k], item[k]))),
-      );
+      // Two unknown keys are not known to be equal.
+      const known = listType === "set" ? !isMarker(item) : isPlainObject(item) && keys.every((k) => !isMarker(item[k]));
+      const dup = !known
+        ? -1
+        : value.findIndex((other, j) => j < i && (listType === "set" ? deepEqual(other, item) : listType === "map" && isPlainObject(other) && keys.every((k) => deepEqual(other[k], (item as Record<string, unknown>)[k]))));
       if (dup >= 0) {
         const key = listType === "map" && isPlainObject(item) ? ` (key ${keys.map((k) => `${k}=${show(item[k])}`).join(", ")})` : "";
         at(`duplicate entry${key}: the same as item ${dup} (x-kubernetes-list-type: ${listType})`, [String(i)]);
