@@ -81,11 +81,60 @@ export function recordRegistrations(into: RecordedResource[]): void {
   const settings = require("@pulumi/pulumi/runtime/settings") as { getMonitor(): MonitorLike };
   const monitor = settings.getMonitor();
   const original = monitor.registerResource.bind(monitor);
-  monitor.registerResource = (req, cb) =>
-    original(req, (err, resp) => {
+  monitor.registerResource = (req, cb) => {
+    // The mock monitor and the record both decode the request's inputs: decode once (neither
+    // mutates the decoded object).
+    const object = req.getObject();
+    if (object) {
+      const decoded = object.toJavaScript();
+      object.toJavaScript = () => decoded;
+    }
+    return original(req, (err, resp) => {
       if (!err && resp) into.push(toRecord(req, resp.getUrn()));
       cb(err, resp);
     });
+  };
+}
+
+/**
+ * The SDK captures a full stack trace per resource (`Resource.callsites`, stack limit lifted) for
+ * the source position it sends the engine; the plan does not record it. Off until the returned
+ * function is called.
+ */
+export function withoutSourcePositions(): () => void {
+  const resource = pulumi.Resource as unknown as { callsites(): unknown[] };
+  const callsites = Object.getOwnPropertyDescriptor(resource, "callsites");
+  if (!callsites) return () => undefined;
+  resource.callsites = () => [];
+  return () => Object.defineProperty(resource, "callsites", callsites);
+}
+
+interface TreeNode {
+  __childResources?: Set<TreeNode>;
+  __parentResource?: TreeNode;
+}
+
+/**
+ * After a plan, the runtime still reaches every resource object of it (the root stack resource
+ * holds its children, the mock monitor its registered states) until the next plan replaces them.
+ * Drops both so nothing of a plan is retained after it returns.
+ */
+export function releaseRuntime(): void {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const state = require("@pulumi/pulumi/runtime/state") as { getStackResource(): TreeNode | undefined; setStackResource(r: undefined): void };
+  // A closure of the SDK's last registration may outlive the plan; with the parent/child links
+  // cut it holds one resource, not the whole tree.
+  const stack = state.getStackResource() ?? (globalThis as { stackResource?: TreeNode }).stackResource;
+  const pending: TreeNode[] = stack ? [stack] : [];
+  for (let node = pending.pop(); node; node = pending.pop()) {
+    for (const child of node.__childResources ?? []) pending.push(child);
+    node.__childResources?.clear();
+    node.__parentResource = undefined;
+  }
+  state.setStackResource(undefined);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const settings = require("@pulumi/pulumi/runtime/settings") as { getMonitor(): { resources?: Map<string, unknown> } | undefined };
+  settings.getMonitor()?.resources?.clear();
 }
 
 function toRecord(req: ProtoRegisterRequest, urn: string): RecordedResource {

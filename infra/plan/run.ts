@@ -11,7 +11,7 @@ import { loadPlatformConfig, namespacedConfig } from "../config/load";
 import { readStackFile } from "../config/stack-file";
 import { loadCatalog } from "../catalog/load";
 import { program } from "../program";
-import { recordRegistrations, settle, type RecordedResource } from "./recorder";
+import { recordRegistrations, releaseRuntime, settle, withoutSourcePositions, type RecordedResource } from "./recorder";
 import { PLAN_FORMAT_VERSION, type Plan, type PlanResource } from "./types";
 
 export const REPO_ROOT = path.join(__dirname, "..", "..");
@@ -41,7 +41,7 @@ let running = false;
  * Pulumi's SDK creates an `Error` and reads its `stack` for every output and registration
  * (debuggablePromise) only to print it if a promise leaks; formatting those stacks (through source
  * maps under tsx) was a fifth of a plan's time. While the program is evaluated, stack traces are
- * not captured and source maps are off; the returned function restores both for our own error
+ * not captured, source maps are off and the SDK's per-resource source position is not computed; the returned function restores both for our own error
  * reporting. An error of the program itself then carries its message without frames; with
  * TRADEMASTER_DEBUG=1 stack traces stay on (slower, as before) so it shows where it was thrown.
  */
@@ -51,9 +51,11 @@ function withoutStackTraces(): () => void {
   const sourceMaps = process.sourceMapsEnabled;
   Error.stackTraceLimit = 0;
   if (sourceMaps) process.setSourceMapsEnabled(false);
+  const restoreSourcePositions = withoutSourcePositions();
   return () => {
     Error.stackTraceLimit = limit;
     if (sourceMaps) process.setSourceMapsEnabled(true);
+    restoreSourcePositions();
   };
 }
 
@@ -109,6 +111,7 @@ export async function runPlan(opts: RunPlanOptions): Promise<Plan> {
     } finally {
       process.off("unhandledRejection", onRejection);
       restoreTraces();
+      releaseRuntime();
     }
     if (programError) throw programError;
     return toPlan(opts.stack, config.environment, recorded, stackConfig.notes);
