@@ -108,25 +108,30 @@ function keyPattern(key: string): RegExp {
   return new RegExp(`(^|[\\s{,(])(${escape(key)}|"${escape(key)}"|'${escape(key)}')\\s*:`);
 }
 
-/** The line of the property (or its nearest enclosing property) in the resource's declaration. */
+/**
+ * The line of the property (or its nearest enclosing property) in the resource's declaration. A
+ * type declared in several places (a deny-all and an allow AuthorizationPolicy) is located at the
+ * declaration that sets the most specific key of the path; without one, at the first declaration.
+ */
 function inDeclaration(files: string[], type: string, propertyPath: string | undefined, root: string): SourceLocation | undefined {
   const decl = declarationPattern(type);
   if (!decl) return undefined;
+  const spans: Array<{ file: string; lines: string[]; start: number; end: number }> = [];
   for (const file of files) {
     const lines = linesOf(file, root);
     if (!lines) continue;
-    const start = lines.findIndex((l) => decl.test(l));
-    if (start < 0) continue;
-    if (propertyPath) {
-      const end = spanEnd(lines, start, /kind:\s*"/.test(lines[start]));
-      for (const key of pathKeys(propertyPath)) {
-        const re = keyPattern(key);
-        for (let i = start; i <= end; i++) if (re.test(lines[i])) return { file, line: i + 1 };
-      }
-    }
-    return { file, line: start + 1 };
+    lines.forEach((l, start) => {
+      if (decl.test(l)) spans.push({ file, lines, start, end: spanEnd(lines, start, /kind:\s*"/.test(l)) });
+    });
   }
-  return undefined;
+  if (spans.length === 0) return undefined;
+  for (const key of propertyPath ? pathKeys(propertyPath) : []) {
+    const re = keyPattern(key);
+    for (const { file, lines, start, end } of spans) {
+      for (let i = start; i <= end; i++) if (re.test(lines[i])) return { file, line: i + 1 };
+    }
+  }
+  return { file: spans[0].file, line: spans[0].start + 1 };
 }
 
 let chartFolders: Map<string, string> | undefined;

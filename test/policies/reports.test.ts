@@ -213,6 +213,18 @@ describe("report fidelity", async () => {
     expect(result.locations[0].physicalLocation).toEqual({ artifactLocation: { uri: "infra/data/postgres.ts", uriBaseId: "%SRCROOT%" }, region: { startLine: property + 1 } });
   });
 
+  it("picks, among several declarations of a type, the one that sets the violating property", async () => {
+    const allow = kube("security.istio.io/v1", "AuthorizationPolicy", "trading-allow", { spec: { action: "ALLOW", rules: [{}] } }, "tm-trading", { component: "trademaster:mesh:ServiceMesh" });
+    const report = await runPolicies({ stack: "prod", environment: "prod", kind: "plan", resources: [allow] });
+    const v = report.violations.find((x) => x.policy === "mesh-authorization" && x.propertyPath === "spec.rules[0].from")!;
+    const source = fs.readFileSync(path.join(REPO_ROOT, "infra/mesh/authorization.ts"), "utf8").split("\n");
+    const declarations = source.flatMap((l, i) => (l.includes('kind: "AuthorizationPolicy"') ? [i] : []));
+    expect(declarations.length).toBeGreaterThan(1);
+    // The deny-all declaration has no rules; the allow policy's object literal sets them.
+    const rules = source.findIndex((l, i) => i > declarations[1] && /[{,\s]rules:/.test(l));
+    expect(v.location).toEqual({ file: "infra/mesh/authorization.ts", line: rules + 1 });
+  });
+
   it("locates a chart-rendered object in its chart's values file", async () => {
     const chart = res("kubernetes:helm.sh/v4:Chart", "mesh-istio-cni", { chart: "cni", version: "1.29.2" }, { component: "trademaster:mesh:ServiceMesh" });
     const ds = kube("apps/v1", "DaemonSet", "istio-cni-node", { spec: { template: { spec: { containers: [{ name: "install-cni", image: "docker.io/istio/install-cni:latest" }] } } } }, "istio-system", { parent: chart.urn });
