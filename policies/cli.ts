@@ -19,6 +19,22 @@ import { ENVIRONMENTS } from "./lib/types";
 import type { Format } from "./runner";
 import type { PolicySource } from "./sources";
 
+export const USAGE = `npm run policy -- (--stack <name> | --plan <plan.json> | --export <file>) [options]
+
+  --stack <name>         evaluate the program's offline plan of this stack
+  --plan <plan.json>     a saved offline plan
+  --export <file>        a \`pulumi stack export\` file (with --environment unless its stack is one)
+  --environment <env>    local, staging or prod: the enforcement levels to use
+  --format <list>        json,md,sarif,junit (default all four)
+  --out <dir>            report directory (default out/<stack>/policy); replaced atomically, and
+                         only if it is new, empty or written by this tool before
+  --catalog <file>       catalog for catalog-aware policies
+  --config <file>        a policy pack config (JSON) instead of policies/config/<env>.json
+  --write-config         regenerate policies/config/*.json (alone, or before a run)
+  --help                 this text
+
+Exit codes: 0 no mandatory violation, 1 mandatory violation(s), 2 invalid input.`;
+
 /** The report formats (checked against runner.ts's FORMATS at compile time; no runtime import). */
 const FORMAT_NAMES = Object.keys({ json: true, md: true, sarif: true, junit: true } satisfies Record<Format, true>) as Format[];
 const isEnvironment = (e: string): boolean => (ENVIRONMENTS as readonly string[]).includes(e);
@@ -121,6 +137,10 @@ export async function writeConfigFiles(dir = path.join(__dirname, "config")): Pr
 /** Runs the CLI; returns the exit code and never exits the process. */
 export async function main(argv: string[]): Promise<number> {
   try {
+    if (argv.includes("--help")) {
+      console.log(USAGE);
+      return 0;
+    }
     const opts = parseArgs(argv);
     const { Progress } = await import("../infra/io/progress.js");
     const progress = new Progress("policy");
