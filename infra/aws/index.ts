@@ -22,9 +22,14 @@ import * as k8s from "@pulumi/kubernetes";
 import type { ClusterTarget, PlatformContext } from "../contracts";
 import type { AwsConfig } from "../config/schema";
 import { privateBucket } from "./bucket";
+import { SecurityOperations } from "./security";
 import {
   accessLogsBucketPolicy,
   amiTypeFor,
+  cloudTrailBucketStatements,
+  cloudTrailKeyStatements,
+  trailArn,
+  trailName,
   awsPrefix,
   BUCKET_RETENTION,
   eksEndpointAccess,
@@ -98,6 +103,8 @@ export class AwsFoundation extends pulumi.ComponentResource {
   /** Security group EKS attaches to the control plane and managed nodes. */
   readonly clusterSecurityGroupId: pulumi.Output<string>;
   readonly nodeGroups: aws.eks.NodeGroup[];
+  /** CloudTrail (all Regions), GuardDuty (EKS protection), VPC flow logs. */
+  readonly securityOperations: SecurityOperations;
   /** ECR repository per catalog service. */
   readonly repositories: Record<string, aws.ecr.Repository>;
 
@@ -115,6 +122,9 @@ export class AwsFoundation extends pulumi.ComponentResource {
     this.zones = [...awsCfg.availabilityZones];
     this.vpcCidr = awsCfg.vpcCidr;
 
+    const auditTrail = trailName(prefix);
+    const auditTrailArn = trailArn(awsCfg.region, awsCfg.accountId, auditTrail);
+
     // ---- KMS: one key per data domain ------------------------------------------------------
     const keys = {} as Record<KmsDomain, aws.kms.Key>;
     for (const domain of KMS_DOMAINS) {
@@ -126,7 +136,7 @@ export class AwsFoundation extends pulumi.ComponentResource {
           rotationPeriodInDays: 365,
           deletionWindowInDays: KMS_DELETION_WINDOW_DAYS,
           // The logs key also encrypts CloudWatch log groups: CloudWatch Logs needs a key-policy grant.
-          ...(domain === "logs" ? { policy: JSON.stringify(logsKeyPolicy(awsCfg.accountId, [awsCfg.region])) } : {}),
+          ...(domain === "logs" ? { policy: JSON.stringify(logsKeyPolicy(awsCfg.accountId, [awsCfg.region], cloudTrailKeyStatements(awsCfg.accountId, auditTrailArn))) } : {}),
           tags: { ...tags, "trademaster:data-domain": domain },
         },
         stateful,
@@ -165,23 +175,26 @@ export class AwsFoundation extends pulumi.ComponentResource {
       );
     };
     lifecycle("access-logs", accessLogs);
-    const bucket = (kind: "backups" | "logs", key: aws.kms.Key): aws.s3.Bucket => {
+    const bucket = (kind: "backups" | "logs", key: aws.kms.Key, grants: (arn: string) => Array<Record<string, unknown>> = () => []) => {
       const b = privateBucket(name, kind, { bucketPrefix: `${prefix}-${kind}-`, tags, kmsKey: key, accessLogsBucket: accessLogs.bucket, protect }, this);
-      new aws.s3.BucketPolicy(
+      const policy = new aws.s3.BucketPolicy(
         `${name}-${kind}`,
         {
           bucket: b.id,
-          policy: b.arn.apply((arn) => JSON.stringify({ Version: "2012-10-17", Statement: [denyInsecureTransport(arn)] })),
+          policy: b.arn.apply((arn) => JSON.stringify({ Version: "2012-10-17", Statement: [...grants(arn), denyInsecureTransport(arn)] })),
         },
         child,
       );
       lifecycle(kind, b);
-      return b;
+      return { bucket: b, policy };
     };
     this.accessLogsBucket = accessLogs;
     this.accessLogsBucketPolicy = accessLogsPolicy;
-    this.backupsBucket = bucket("backups", keys.storage);
-    this.logsBucket = bucket("logs", keys.logs);
+    this.backupsBucket = bucket("backups", keys.storage).bucket;
+    // The audit trail writes into the logs bucket (cloudtrail/), admitted by its ARN only.
+    const logs = bucket("logs", keys.logs, (arn) => cloudTrailBucketStatements(arn, awsCfg.accountId, auditTrailArn));
+    this.logsBucket = logs.bucket;
+    const logsBucketPolicy = logs.policy;
 
     // ---- Network -----------------------------------------------------------------------------
     const plan = networkPlan(awsCfg);
@@ -256,6 +269,13 @@ export class AwsFoundation extends pulumi.ComponentResource {
         child,
       ).id;
     this.dataSecurityGroupIds = { kafka: dataSg("kafka"), redis: dataSg("redis"), postgres: dataSg("postgres") };
+
+    // ---- Security operations: CloudTrail, GuardDuty, VPC flow logs ------------------------------
+    this.securityOperations = new SecurityOperations(
+      `${name}-security`,
+      { trailName: auditTrail, logsBucket: this.logsBucket, logsBucketPolicy, logsKey: keys.logs, accessLogsBucket: accessLogs, accessLogsBucketPolicy: accessLogsPolicy, vpcId: vpc.id, tags },
+      { parent: this },
+    );
 
     // ---- ECR: one repository per catalog service ------------------------------------------
     this.repositories = {};

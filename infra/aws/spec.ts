@@ -260,8 +260,9 @@ export function accessLogsBucketPolicy(bucketArn: string, accountId: string, reg
  * Key policy of a key that encrypts CloudWatch log groups: the account administers it (IAM
  * policies apply), and CloudWatch Logs of the listed Regions may use it for this account's log
  * groups only (CloudWatch Logs user guide, "Encrypt log data in CloudWatch Logs using AWS KMS").
+ * `extra`: further service grants (the trail's, see {@link cloudTrailKeyStatements}).
  */
-export function logsKeyPolicy(accountId: string, regions: string[]): Record<string, unknown> {
+export function logsKeyPolicy(accountId: string, regions: string[], extra: Array<Record<string, unknown>> = []): Record<string, unknown> {
   return {
     Version: "2012-10-17",
     Statement: [
@@ -274,6 +275,7 @@ export function logsKeyPolicy(accountId: string, regions: string[]): Record<stri
         Resource: "*",
         Condition: { ArnLike: { "kms:EncryptionContext:aws:logs:arn": `arn:aws:logs:${region}:${accountId}:log-group:*` } },
       })),
+      ...extra,
     ],
   };
 }
@@ -285,3 +287,62 @@ export function registryScanning(prefix: string): { scanType: "ENHANCED"; rules:
     rules: [{ scanFrequency: "CONTINUOUS_SCAN", repositoryFilters: [{ filter: `${prefix}/*`, filterType: "WILDCARD" }] }],
   };
 }
+
+/** Name of the stack's CloudTrail trail (all Regions). */
+export function trailName(prefix: string): string {
+  return `${prefix}-audit`;
+}
+
+/** ARN of a trail, known before it exists (bucket and key policies condition on it). */
+export function trailArn(region: string, accountId: string, name: string): string {
+  return `arn:aws:cloudtrail:${region}:${accountId}:trail/${name}`;
+}
+
+/** Key prefix of CloudTrail's objects in the logs bucket. */
+export const CLOUDTRAIL_PREFIX = "cloudtrail";
+
+/**
+ * Logs-bucket statements letting this trail (only) check the bucket ACL and write its files
+ * (CloudTrail user guide, "Amazon S3 bucket policy for CloudTrail").
+ */
+export function cloudTrailBucketStatements(bucketArn: string, accountId: string, arnOfTrail: string): Array<Record<string, unknown>> {
+  return [
+    { Sid: "CloudTrailAclCheck", Effect: "Allow", Principal: { Service: "cloudtrail.amazonaws.com" }, Action: "s3:GetBucketAcl", Resource: bucketArn, Condition: { StringEquals: { "aws:SourceArn": arnOfTrail } } },
+    {
+      Sid: "CloudTrailWrite",
+      Effect: "Allow",
+      Principal: { Service: "cloudtrail.amazonaws.com" },
+      Action: "s3:PutObject",
+      Resource: `${bucketArn}/${CLOUDTRAIL_PREFIX}/AWSLogs/${accountId}/*`,
+      Condition: { StringEquals: { "s3:x-amz-acl": "bucket-owner-full-control", "aws:SourceArn": arnOfTrail } },
+    },
+  ];
+}
+
+/**
+ * Key-policy statements letting this trail encrypt its log files with the logs key and describe it
+ * (CloudTrail user guide, "Configure AWS KMS key policies for CloudTrail").
+ */
+export function cloudTrailKeyStatements(accountId: string, arnOfTrail: string): Array<Record<string, unknown>> {
+  return [
+    {
+      Sid: "CloudTrailEncryptsLogs",
+      Effect: "Allow",
+      Principal: { Service: "cloudtrail.amazonaws.com" },
+      Action: "kms:GenerateDataKey*",
+      Resource: "*",
+      Condition: { StringEquals: { "aws:SourceArn": arnOfTrail }, StringLike: { "kms:EncryptionContext:aws:cloudtrail:arn": `arn:aws:cloudtrail:*:${accountId}:trail/*` } },
+    },
+    { Sid: "CloudTrailDescribesKey", Effect: "Allow", Principal: { Service: "cloudtrail.amazonaws.com" }, Action: "kms:DescribeKey", Resource: "*", Condition: { StringEquals: { "aws:SourceArn": arnOfTrail } } },
+  ];
+}
+
+/** GuardDuty protections enabled on the stack's detector (names of the DetectorFeature API). */
+export const GUARDDUTY_FEATURES: ReadonlyArray<{ name: string; additional?: string[] }> = [
+  { name: "EKS_AUDIT_LOGS" },
+  // Runtime monitoring of the EKS nodes, with GuardDuty managing its security agent add-on.
+  { name: "RUNTIME_MONITORING", additional: ["EKS_ADDON_MANAGEMENT"] },
+  { name: "S3_DATA_EVENTS" },
+  { name: "EBS_MALWARE_PROTECTION" },
+  { name: "RDS_LOGIN_EVENTS" },
+];

@@ -94,7 +94,10 @@ const postgresShape = obj({
   multiAz: bool,
   backupRetentionDays: int({ min: 0, max: 35 }),
   proxy: optional(bool, false),
-  instances: optional(int({ min: 1 }), 1),
+  /** In-cluster (CloudNativePG, local) instance count; RDS availability comes from `multiAz`. */
+  instances: optional(int({ min: 1 })),
+  /** Second Region the RDS automated backups are replicated to (required in prod). */
+  backupReplicationRegion: optional(str({ pattern: /^[a-z]{2}(-[a-z]+)+-\d$/, patternName: "an AWS Region like us-west-2" })),
 });
 
 const gatewayShape = obj({
@@ -227,6 +230,12 @@ export function crossFieldIssues(c: Parsed): Issue[] {
     if (!(MSK_KAFKA_VERSIONS as readonly string[]).includes(c.kafka.version)) {
       add("kafka.version", `an MSK version: one of ${MSK_KAFKA_VERSIONS.join(", ")}`, c.kafka.version);
     }
+    if (c.postgres.instances !== undefined) {
+      add("postgres.instances", "no instance count on AWS (RDS: one instance, Multi-AZ standby through postgres.multiAz)", `${c.postgres.instances}`);
+    }
+    if (c.postgres.backupReplicationRegion === c.aws.region) {
+      add("postgres.backupReplicationRegion", `a Region other than the stack's (${c.aws.region})`, c.postgres.backupReplicationRegion);
+    }
     if (!c.kafka.brokerInstanceType) add("kafka.brokerInstanceType", "an MSK broker type like kafka.m7g.large on AWS", "nothing (missing)");
     if (!c.redis.nodeType) add("redis.nodeType", "an ElastiCache node type on AWS", "nothing (missing)");
     if (!c.postgres.instanceClass) add("postgres.instanceClass", "an RDS instance class on AWS", "nothing (missing)");
@@ -262,6 +271,7 @@ export function crossFieldIssues(c: Parsed): Issue[] {
     if (c.redis.replicasPerShard < 1) add("redis.replicasPerShard", "1 or more in prod (failover needs a replica)", `${c.redis.replicasPerShard}`);
     if (!c.postgres.multiAz) add("postgres.multiAz", "true in prod", "false");
     if (!c.postgres.proxy) add("postgres.proxy", "true in prod (RDS Proxy pools connections)", "false");
+    if (onAws && !c.postgres.backupReplicationRegion) add("postgres.backupReplicationRegion", "a second Region for the RDS automated backups in prod", "nothing (missing)");
     if (c.redis.snapshotRetentionDays < 1) add("redis.snapshotRetentionDays", "1 or more in prod", `${c.redis.snapshotRetentionDays}`);
     if (!c.protectData) add("protectData", "true in prod", "false");
     if (c.gateway.replicas < 2) add("gateway.replicas", "2 or more in prod", `${c.gateway.replicas}`);

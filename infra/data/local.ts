@@ -204,7 +204,7 @@ export function cnpgObjects(config: PlatformConfig, catalog: Catalog, passwords:
     kind: "Cluster",
     metadata: { name: POSTGRES_CLUSTER_NAME, namespace: ns, labels: labels("postgres") },
     spec: {
-      instances: config.postgres.instances,
+      instances: config.postgres.instances ?? 1,
       imageName: postgresImage(config.postgres.engineVersion),
       // Services use their own roles; nobody gets the superuser.
       enableSuperuserAccess: false,

@@ -40,6 +40,9 @@ export function postgresClientImage(engineVersion: string): string {
   return `docker.io/library/postgres:${engineVersion}-alpine`;
 }
 
+/** Postgres logs RDS exports to CloudWatch. */
+export const RDS_LOG_EXPORTS = ["postgresql", "upgrade"] as const;
+
 export class RelationalDatabase extends pulumi.ComponentResource {
   readonly endpoint: PostgresEndpoint;
   /** Per service that declares a database: its role and password (secret). */
@@ -87,6 +90,11 @@ export class RelationalDatabase extends pulumi.ComponentResource {
       { assumeRolePolicy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "monitoring.rds.amazonaws.com" }, Action: "sts:AssumeRole" }] }), tags },
       child,
     );
+    // RDS creates /aws/rds/instance/<id>/<log> groups on first export, unencrypted and kept
+    // forever; created first, they get the logs key and a retention.
+    const logGroups = RDS_LOG_EXPORTS.map(
+      (log) => new aws.cloudwatch.LogGroup(`${name}-rds-${log}`, { name: `/aws/rds/instance/${prefix}-pg/${log}`, retentionInDays: 365, kmsKeyId: f.kmsKeys.logs.arn, tags }, child),
+    );
     const monitoringPolicy = new aws.iam.RolePolicyAttachment(`${name}-monitoring`, { role: monitoringRole.name, policyArn: "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole" }, child);
 
     const instance = new aws.rds.Instance(
@@ -122,12 +130,28 @@ export class RelationalDatabase extends pulumi.ComponentResource {
         performanceInsightsRetentionPeriod: 7,
         monitoringInterval: 60,
         monitoringRoleArn: monitoringRole.arn,
-        enabledCloudwatchLogsExports: ["postgresql", "upgrade"],
+        enabledCloudwatchLogsExports: [...RDS_LOG_EXPORTS],
         autoMinorVersionUpgrade: true,
         tags,
       },
-      { parent: this, protect, dependsOn: [monitoringPolicy], customTimeouts: LONG_TIMEOUTS.rds },
+      { parent: this, protect, dependsOn: [monitoringPolicy, ...logGroups], customTimeouts: LONG_TIMEOUTS.rds },
     );
+    if (p.backupReplicationRegion) {
+      // Automated backups (snapshots + transaction logs, so point-in-time restore) copied to a
+      // second Region, encrypted there with a key of that Region.
+      const region = p.backupReplicationRegion;
+      const inRegion = new aws.Provider(`${name}-${region}`, { region }, { parent: this });
+      const replicaKey = new aws.kms.Key(
+        `${name}-backup-replica`,
+        { description: `TradeMaster ${config.stack}: RDS backup replicas (${region})`, enableKeyRotation: true, rotationPeriodInDays: 365, deletionWindowInDays: 30, tags },
+        { parent: this, provider: inRegion, protect },
+      );
+      new aws.rds.InstanceAutomatedBackupsReplication(
+        `${name}-backup-replication`,
+        { sourceDbInstanceArn: instance.arn, kmsKeyId: replicaKey.arn, retentionPeriod: p.backupRetentionDays },
+        { parent: this, provider: inRegion, protect },
+      );
+    }
 
     let host: pulumi.Output<string> = instance.address;
     if (p.proxy) {
