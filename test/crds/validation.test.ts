@@ -187,6 +187,24 @@ describe("CEL rules are counted, never passed silently", () => {
   });
 });
 
+describe("rule messages and status", () => {
+  it("messageExpression and fieldPath shape the message and the path; a status subresource's status is not validated", async () => {
+    const crd = widgetCrd({
+      type: "object",
+      properties: { min: { type: "integer" }, max: { type: "integer" } },
+      "x-kubernetes-validations": [{ rule: "self.min <= self.max", messageExpression: "'min ' + string(self.min) + ' exceeds max ' + string(self.max)", fieldPath: ".min", message: "min <= max" }],
+    });
+    const versions = (crd.spec as { versions: Array<Record<string, unknown>> }).versions;
+    versions[0].subresources = { status: {} };
+    const status = { type: "object", properties: { ready: { type: "boolean" } } };
+    (versions[0].schema as { openAPIV3Schema: { properties: Record<string, unknown> } }).openAPIV3Schema.properties.status = status;
+    const catalog = new CrdCatalog([{ object: crd, label: "test CRD" }]);
+    const object = { ...widget({ min: 5, max: 2 }), status: { ready: "yes" } };
+    const { issues } = await validatePlanObjects([{ object }], { crds: catalog });
+    expect(lines(issues)).toEqual(["Widget spec.min: min 5 exceeds max 2 (CEL rule `self.min <= self.max`)"]);
+  });
+});
+
 describe("where the CRDs come from", () => {
   const schema = { type: "object", properties: { size: { type: "integer", minimum: 1, default: 1 } }, "x-kubernetes-validations": [{ rule: "self.size <= 3", message: "at most 3" }] };
 

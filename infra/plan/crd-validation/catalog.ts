@@ -24,6 +24,8 @@ export interface CrdVersion {
   version: string;
   kind: string;
   scope: "Namespaced" | "Cluster";
+  /** With a status subresource the API server ignores `status` on create. */
+  statusSubresource: boolean;
   schema: JsonSchema;
   /** Where the CRD came from (a file, or the plan resource that declares it). */
   source: string;
@@ -147,7 +149,9 @@ function versionOf(doc: CrdDocument, group: string, version: string, kind: strin
   // apiextensions.k8s.io/v1beta1 CRDs may carry one schema for all versions.
   const schema = (schemaOf(match) ?? (isPlainObject(spec.validation) ? spec.validation.openAPIV3Schema : undefined) ?? { type: "object", "x-kubernetes-preserve-unknown-fields": true }) as JsonSchema;
   return {
-    found: { crdName, group, version, kind, scope: spec.scope === "Cluster" ? "Cluster" : "Namespaced", schema, source: doc.source },
+    found: { crdName, group, version, kind, scope: spec.scope === "Cluster" ? "Cluster" : "Namespaced",
+      statusSubresource: isPlainObject(match.subresources) && "status" in match.subresources,
+      schema, source: doc.source },
   };
 }
 
