@@ -72,6 +72,16 @@ export const KONG = "configuration.konghq.com";
 export const STRIMZI = "kafka.strimzi.io";
 export const PROM_OPERATOR = "monitoring.coreos.com";
 
+/** True for an object a Helm chart renders: a `helm.sh/v<N>:Chart` among its ancestors. */
+export function isChartRendered(r: { parent?: { type: string; parent?: unknown } }): boolean {
+  let cur = r.parent as { type: string; parent?: unknown } | undefined;
+  for (let guard = 0; cur && guard < 100; guard++) {
+    if (/^kubernetes:helm\.sh\/v\d+:Chart$/.test(cur.type)) return true;
+    cur = cur.parent as { type: string; parent?: unknown } | undefined;
+  }
+  return false;
+}
+
 /** Where each workload kind keeps its pod spec (every kind that has one, whatever its version). */
 const POD_SPEC_PATHS: Record<string, string[]> = {
   "apps/Deployment": ["spec", "template", "spec"],

@@ -5,7 +5,7 @@
 import type { PolicyResource, ReportViolation, ResourceValidationArgs, StackValidationArgs } from "@pulumi/policy";
 import type { SloSpec } from "../../infra/catalog/schema";
 import { catalogFor, type CatalogPolicyConfig } from "../lib/catalog";
-import { asArray, asBool, asNumber, asObject, asString, at, atPath, isKube, isProvided, PROM_OPERATOR, selectorMatches, STRIMZI } from "../lib/props";
+import { asArray, asBool, asNumber, asObject, asString, at, atPath, isChartRendered, isKube, isProvided, PROM_OPERATOR, selectorMatches, STRIMZI } from "../lib/props";
 import { asvs, cisAws, levels, owasp, pci, type TrademasterResourcePolicy, type TrademasterStackPolicy } from "../lib/types";
 
 function namespaceOf(r: PolicyResource): string {
@@ -28,7 +28,7 @@ export function blocksEviction(spec: unknown, replicas: number): { path: string;
 export const replicasAndPdb: TrademasterStackPolicy = {
   kind: "stack",
   name: "replicas-and-disruption-budget",
-  description: "Every Deployment and StatefulSet runs at least 2 replicas (directly or through its HPA) and has a PodDisruptionBudget selecting its pods that still lets one pod be evicted (no maxUnavailable 0, no minAvailable equal to the replicas or 100%).",
+  description: "Every Deployment and StatefulSet we declare runs at least 2 replicas (directly or through its HPA) and has a PodDisruptionBudget selecting its pods that still lets one pod be evicted; no PodDisruptionBudget (chart-rendered ones included) forbids every eviction (maxUnavailable 0, minAvailable 100% or equal to the replicas).",
   severity: "medium",
   enforcement: levels("disabled", "advisory", "mandatory"),
   controls: [owasp("API4:2023", "Unrestricted Resource Consumption"), asvs("V1.14.x", "Configuration architecture: availability"), pci("12.10.1", "Incident response plan: business continuity")],
@@ -36,7 +36,12 @@ export const replicasAndPdb: TrademasterStackPolicy = {
   validateStack: (args: StackValidationArgs, report: ReportViolation) => {
     const pdbs = args.resources.filter((r) => isKube(r.type, "policy", "PodDisruptionBudget"));
     const hpas = args.resources.filter((r) => isKube(r.type, "autoscaling", "HorizontalPodAutoscaler"));
-    for (const w of args.resources.filter((r) => r.type === "kubernetes:apps/v1:Deployment" || r.type === "kubernetes:apps/v1:StatefulSet")) {
+    const reported = new Set<string>();
+    // A chart's own controllers are often singletons by design (prometheus-operator, kube-state-metrics
+    // duplicate their work with a second replica): their replica counts are the chart values' choice.
+    // Their PodDisruptionBudgets are still checked for blocking drains below.
+    const workloads = args.resources.filter((r) => (isKube(r.type, "apps", "Deployment") || isKube(r.type, "apps", "StatefulSet")) && !isChartRendered(r));
+    for (const w of workloads) {
       const ns = namespaceOf(w);
       const name = asString(at(w.props, "metadata", "name")) ?? w.name;
       const kind = asString(w.props.kind) ?? w.type.split(":")[2];
@@ -52,8 +57,16 @@ export const replicasAndPdb: TrademasterStackPolicy = {
       if (mine.length === 0) report(`${kind} "${ns}/${name}" has no PodDisruptionBudget selecting its pods`, w.urn);
       for (const pdb of mine) {
         const why = blocksEviction(at(pdb.props, "spec"), effective);
-        if (why) report(atPath(why.path, `${why.message}: no pod of ${kind} "${ns}/${name}" can ever be evicted, so node drains and upgrades hang`), pdb.urn);
+        if (why && !reported.has(pdb.urn)) {
+          reported.add(pdb.urn);
+          report(atPath(why.path, `${why.message}: no pod of ${kind} "${ns}/${name}" can ever be evicted, so node drains and upgrades hang`), pdb.urn);
+        }
       }
+    }
+    // Any other PDB (a chart's, or one selecting nothing we declare) that forbids every eviction.
+    for (const pdb of pdbs.filter((p) => !reported.has(p.urn))) {
+      const why = blocksEviction(at(pdb.props, "spec"), Number.POSITIVE_INFINITY);
+      if (why) report(atPath(why.path, `${why.message}: no pod it selects can ever be evicted, so node drains and upgrades hang`), pdb.urn);
     }
   },
 };

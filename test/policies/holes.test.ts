@@ -318,6 +318,13 @@ describe("smaller holes", () => {
     expect(messages(await run(replicasAndPdb, [deployment("trading"), pdb({ maxUnavailable: 0 })]))).toEqual([expect.stringMatching(/^`spec.maxUnavailable` is 0: no pod of Deployment "tm-trading\/trading" can ever be evicted/)]);
     expect(messages(await run(replicasAndPdb, [deployment("trading"), pdb({ minAvailable: 3 })]))).toEqual([expect.stringMatching(/^`spec.minAvailable` is 3 with 3 replica\(s\)/)]);
   });
+  it("chart-rendered Deployments keep their chart's replica count, but no PDB may forbid every eviction", async () => {
+    const chart = res("kubernetes:helm.sh/v4:Chart", "monitoring-kube-prometheus-stack", { chart: "kube-prometheus-stack", version: "79.8.1" });
+    const operator = { ...deployment("kps-operator", { replicas: 1, namespace: "monitoring" }), parent: chart.urn };
+    expect((await run(replicasAndPdb, [chart, operator])).diagnostics).toEqual([]);
+    const frozen = kube("policy/v1", "PodDisruptionBudget", "kps-operator", { spec: { maxUnavailable: 0, selector: { matchLabels: { app: "kps-operator" } } } }, "monitoring", { parent: chart.urn });
+    expect(messages(await run(replicasAndPdb, [chart, operator, frozen]))).toEqual([expect.stringMatching(/^`spec.maxUnavailable` is 0: no pod it selects can ever be evicted/)]);
+  });
   it("EKS deletion protection is checked", async () => {
     expect((await run(dataProtection, [res("aws:eks/cluster:Cluster", "eks", { deletionProtection: true })])).diagnostics).toEqual([]);
     expect(messages(await run(dataProtection, [res("aws:eks/cluster:Cluster", "eks", { deletionProtection: false })]))).toEqual([expect.stringMatching(/^`deletionProtection` is not true/)]);
