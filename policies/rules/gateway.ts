@@ -191,23 +191,34 @@ function isKongRegex(origin: string): boolean {
   return /[^A-Za-z0-9.:/-]/.test(origin);
 }
 
-function regexAccepts(pattern: string, origin: string, anchored: boolean): boolean {
+/** Full (anchored) regex match; an invalid pattern accepts nothing (the gateway rejects it). */
+function regexAccepts(pattern: string, origin: string): boolean {
   try {
-    return new RegExp(anchored ? `^(?:${pattern})$` : pattern).test(origin);
+    return new RegExp(`^(?:${pattern})$`).test(origin);
   } catch {
     return false;
   }
 }
 
+/** An origin as Kong's cors plugin compares it: `scheme://host:port`, the default port made explicit. */
+function withDefaultPort(origin: string): string {
+  const m = /^(https?):\/\/([^/:]+)$/.exec(origin);
+  return m ? `${origin}:${m[1] === "https" ? 443 : 80}` : origin;
+}
+
 /**
- * Origins that allow any site: `*`, `null`, or a regex that accepts a foreign origin (`https://.*`,
- * `.*\.example\.com.*`). Kong matches regex origins unanchored unless the pattern anchors itself.
+ * Origins that allow any site: `*`, `null`, or a regex that accepts a foreign origin (`https://.*`).
+ * Kong's cors plugin matches each configured origin as a PCRE anchored at both ends (`re_find(origin,
+ * domain .. "$", "ajo")`) against the request origin normalized to scheme://host:port, the
+ * configured one normalized the same way; Envoy (Istio `regex`) matches in full too.
  */
 export function isWildcardOrigin(origin: string, regex: "kong" | "full" | "none" = "kong"): boolean {
   const o = origin.trim();
   if (o === "*" || o === "null" || /^https?:\/\/\*$/.test(o)) return true;
   if (regex === "none" || (regex === "kong" && !isKongRegex(o))) return false;
-  return FOREIGN_ORIGINS.some((f) => regexAccepts(o, f, regex === "full"));
+  const patterns = regex === "kong" ? [o, withDefaultPort(o)] : [o];
+  const probes = regex === "kong" ? FOREIGN_ORIGINS.flatMap((f) => [f, withDefaultPort(f)]) : FOREIGN_ORIGINS;
+  return patterns.some((p) => probes.some((f) => regexAccepts(p, f)));
 }
 
 export const corsNoWildcard: TrademasterResourcePolicy = {
