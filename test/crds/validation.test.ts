@@ -177,13 +177,17 @@ describe("CEL rules are counted, never passed silently", () => {
       "x-kubernetes-validations": [
         { rule: "self.sizes.isSorted()", message: "sizes must be sorted" },
         { rule: "self.name.startsWith('w')", message: "name must start with w" },
+        { rule: "!oldSelf.hasValue() || self.name == oldSelf.value().name", optionalOldSelf: true },
       ],
     });
     const report = await validatePlanObjects([{ object: crd }, { object: widget({ sizes: [3, 1], name: "x" }) }], { crds: new CrdCatalog([{ object: crd, label: "test CRD" }]) });
     expect(lines(report.issues)).toEqual(["Widget spec: name must start with w (CEL rule `self.name.startsWith('w')`)"]);
     expect(report.cel.unsupported.get("self.sizes.isSorted()")?.count).toBe(1);
-    expect(report.notes).toEqual([expect.stringMatching(/^CEL rule not evaluated \(1x\): `self\.sizes\.isSorted\(\)`: .+/)]);
-    expect(formatValidationSummary(report)).toContain("1 unevaluated");
+    expect(report.notes).toEqual([
+      expect.stringMatching(/^CEL rule not evaluated \(1x\): `self\.sizes\.isSorted\(\)`: .+/),
+      expect.stringMatching(/^CEL rule not evaluated \(1x\): `!oldSelf\.hasValue\(\) .*`: optionalOldSelf/),
+    ]);
+    expect(formatValidationSummary(report)).toContain("2 unevaluated");
   });
 });
 

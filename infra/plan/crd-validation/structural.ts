@@ -17,7 +17,7 @@
  */
 import { isPlainObject } from "../../validation/schema";
 import { SECRET, UNKNOWN } from "../types";
-import { type CelRuntime, UnknownValue } from "./cel";
+import { type CelRuntime, type RuleOutcome, UnknownValue } from "./cel";
 import { re2ToRegExp } from "./regex";
 
 /** The subset of OpenAPI v3 a structural CRD schema may use. */
@@ -62,6 +62,8 @@ export interface CelRule {
   messageExpression?: string;
   fieldPath?: string;
   reason?: string;
+  /** The rule also runs on create, with `oldSelf` an empty optional. */
+  optionalOldSelf?: boolean;
 }
 
 /** A violation: where (segments from the object root) and why. */
@@ -373,7 +375,9 @@ function runRules(value: unknown, schema: JsonSchema, segments: string[], cel: C
   if (rules?.length) {
     const self = toCel(value, schema, root);
     for (const rule of rules) {
-      const outcome = cel.evaluate(cel.compile(rule.rule), self);
+      const outcome: RuleOutcome = rule.optionalOldSelf
+        ? { status: "unsupported", reason: "optionalOldSelf: the rule runs on create with oldSelf an empty optional, which this evaluator does not model" }
+        : cel.evaluate(cel.compile(rule.rule), self);
       switch (outcome.status) {
         case "pass":
           stats.evaluated++;
