@@ -8,7 +8,8 @@ import { PolicyPack } from "@pulumi/policy";
 import { PACK_ENFORCEMENT_LEVEL, PACK_NAME, pulumiPolicies } from "./pack";
 
 new PolicyPack(PACK_NAME, {
-  description: "TradeMaster: OWASP secure headers and CORS, STRICT mTLS, encryption at rest and in transit, KMS rotation, workload hardening, resilience, data protection, observability coverage, no plaintext secrets.",
+  description:
+    "TradeMaster: OWASP secure headers and CORS, edge TLS, WAF and access logs, no public exposure, STRICT mTLS and call-graph authorization, encryption at rest and in transit, KMS rotation, Pod Security hardening of every workload (chart-rendered too), no plaintext secrets, resilience and retries, data protection and Multi-AZ, observability coverage.",
   enforcementLevel: PACK_ENFORCEMENT_LEVEL,
   policies: pulumiPolicies(),
 });
