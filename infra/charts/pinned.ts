@@ -20,6 +20,11 @@ const chartFileCheck = obj({
   /** Exact chart version: ranges are refused so every deploy renders the same chart. */
   version: str({ pattern: /^v?\d+\.\d+\.\d+$/, patternName: "an exact version like 1.2.3" }),
   namespace: str({ minLength: 1 }),
+  /**
+   * sha256 of the published chart archive (`sha256:<hex>`, as in the repository's index.yaml).
+   * `npm run charts -- pull` refuses an archive that does not match; absent means "not verified".
+   */
+  digest: optional(str({ pattern: /^sha256:[0-9a-f]{64}$/, patternName: "sha256:<64 hex digits>" })),
   description: optional(str()),
 });
 
@@ -51,11 +56,24 @@ export function mergeValues(base: Record<string, unknown>, over: Record<string, 
   return out;
 }
 
+/** The pin of a chart folder (charts/<name>/chart.yaml). */
+export function loadChartPin(name: string): ChartPin {
+  const pinFile = path.join(CHARTS_DIR, name, "chart.yaml");
+  return parseDocument(path.relative(process.cwd(), pinFile), chartFileCheck, readYaml(pinFile));
+}
+
+/** Every chart folder under charts/, sorted. */
+export function chartFolders(): string[] {
+  return fs
+    .readdirSync(CHARTS_DIR)
+    .filter((n) => fs.existsSync(path.join(CHARTS_DIR, n, "chart.yaml")))
+    .sort();
+}
+
 /** Reads a chart's pin and its values for a stack (base + `values-<stack>.yaml` when present). */
 export function loadChartSpec(name: string, stack: string): ChartSpec {
   const dir = path.join(CHARTS_DIR, name);
-  const pinFile = path.join(dir, "chart.yaml");
-  const pin = parseDocument(path.relative(process.cwd(), pinFile), chartFileCheck, readYaml(pinFile));
+  const pin = loadChartPin(name);
   let values: Record<string, unknown> = {};
   for (const f of ["values.yaml", `values-${stack}.yaml`]) {
     const file = path.join(dir, f);

@@ -51,7 +51,10 @@ export function kubePrometheusStackValues(ctx: PlatformContext): Record<string, 
       },
     },
     alertmanager: { alertmanagerSpec: { configSecret: ALERTMANAGER_CONFIG_SECRET } },
-    grafana: { replicas: o.grafanaReplicas },
+    // Subcharts' ServiceMonitors are not reached by commonLabels: each takes the label under its own key.
+    grafana: { replicas: o.grafanaReplicas, serviceMonitor: { labels: { ...MONITORING_SELECTOR } } },
+    "kube-state-metrics": { prometheus: { monitor: { additionalLabels: { ...MONITORING_SELECTOR } } } },
+    "prometheus-node-exporter": { prometheus: { monitor: { additionalLabels: { ...MONITORING_SELECTOR } } } },
   };
 }
 

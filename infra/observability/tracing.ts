@@ -25,7 +25,7 @@ export function collectorValues(config: PlatformConfig): Record<string, unknown>
     ports: {
       otlp: { enabled: true, containerPort: OTEL_COLLECTOR.grpcPort, servicePort: OTEL_COLLECTOR.grpcPort, protocol: "TCP" },
       "otlp-http": { enabled: true, containerPort: OTEL_COLLECTOR.httpPort, servicePort: OTEL_COLLECTOR.httpPort, protocol: "TCP" },
-      jaeger_compact: { enabled: false },
+      "jaeger-compact": { enabled: false },
       "jaeger-thrift": { enabled: false },
       "jaeger-grpc": { enabled: false },
       zipkin: { enabled: true },

@@ -13,6 +13,7 @@ import { loadCatalog } from "../catalog/load";
 import { program } from "../program";
 import { recordRegistrations, releaseRuntime, settle, withoutSourcePositions, type RecordedResource } from "./recorder";
 import { PLAN_FORMAT_VERSION, type Plan, type PlanResource } from "./types";
+import { renderChartsIntoPlan } from "./charts";
 
 export const REPO_ROOT = path.join(__dirname, "..", "..");
 /** The project name, from Pulumi.yaml (it is also the config namespace). */
@@ -114,7 +115,7 @@ export async function runPlan(opts: RunPlanOptions): Promise<Plan> {
       releaseRuntime();
     }
     if (programError) throw programError;
-    return toPlan(opts.stack, config.environment, recorded, stackConfig.notes);
+    return renderChartsIntoPlan(toPlan(opts.stack, config.environment, recorded, stackConfig.notes), { config });
   } finally {
     running = false;
   }
