@@ -13,7 +13,7 @@
  */
 import * as path from "node:path";
 import { chartCacheDir, chartFingerprint, findCachedChart, memoized } from "../charts/cache";
-import { chartFolders, loadChartPin } from "../charts/pinned";
+import { chartFolders, loadChartPin, type ChartPin } from "../charts/pinned";
 import { differingPaths, maskPaths, renderChart, templatesMention, usesRandomness, CLUSTER_SCOPED_KINDS, type KubeDoc, type RenderOptions } from "../charts/render";
 import { ignoredPaths, misspelledPaths, readChartValues } from "../charts/values-check";
 import { podSecurityIssues, podTemplateOf } from "../kube/pod-security";
@@ -32,6 +32,8 @@ export interface RenderChartsOptions {
   cacheDir?: string;
   /** Check values by perturbing undeclared keys (one render each); default true. */
   checkValues?: boolean;
+  /** Pins by charts/ folder (default: every charts/<name>/chart.yaml). */
+  pins?: Record<string, ChartPin>;
 }
 
 type Obj = Record<string, unknown>;
@@ -41,14 +43,13 @@ export function stackKubeVersion(config: PlatformConfig): string {
   return config.aws ? `${config.aws.eks.version}.0` : LOCAL_KUBE_VERSION;
 }
 
+const repoPins = (): Record<string, ChartPin> => Object.fromEntries(chartFolders().map((f) => [f, loadChartPin(f)]));
+
 /** Which charts/ folder a Chart resource installs (by chart name and version). */
-export function chartFolderOf(r: PlanResource): string | undefined {
+export function chartFolderOf(r: PlanResource, pins: Record<string, ChartPin> = repoPins()): string | undefined {
   const chart = String(r.inputs.chart ?? "");
   const version = String(r.inputs.version ?? "");
-  return chartFolders().find((f) => {
-    const pin = loadChartPin(f);
-    return pin.version === version && (pin.chart === chart || chart.endsWith(`/${pin.chart}`));
-  });
+  return Object.keys(pins).find((f) => pins[f].version === version && (pins[f].chart === chart || chart.endsWith(`/${pins[f].chart}`)));
 }
 
 const planType = (o: KubeDoc) => {
@@ -163,7 +164,7 @@ function withResources(plan: Plan, resources: PlanResource[], notes: string[]): 
 export function renderChartsIntoPlan(plan: Plan, opts: RenderChartsOptions): Plan {
   const { children, notes, issues } = renderCharts(plan, opts);
   const next = withResources(plan, [...plan.resources, ...children], notes);
-  const istiod = next.resources.find((r) => r.type === CHART_TYPE && chartFolderOf(r) === "istiod");
+  const istiod = next.resources.find((r) => r.type === CHART_TYPE && r.inputs.chart === "istiod");
   const istioCni = ((istiod?.inputs.values as { pilot?: { cni?: { enabled?: boolean } } } | undefined)?.pilot?.cni?.enabled ?? false) === true;
   for (const a of podSecurityIssues(kubeObjectsOfPlan(next), { istioCni })) {
     issues.push({ path: a.object, expected: `admitted by Pod Security "${a.level}" of namespace ${a.namespace}`, found: a.violations.join("; ") });
@@ -175,9 +176,10 @@ export function renderChartsIntoPlan(plan: Plan, opts: RenderChartsOptions): Pla
 function renderCharts(plan: Plan, opts: RenderChartsOptions): { children: PlanResource[]; notes: string[]; issues: Issue[] } {
   const cacheDir = chartCacheDir(opts.cacheDir);
   const charts = plan.resources.filter((r) => r.type === CHART_TYPE);
+  const pins = opts.pins ?? repoPins();
   const found = charts.map((r) => {
-    const folder = chartFolderOf(r);
-    return { r, folder, cached: folder ? findCachedChart(loadChartPin(folder), folder, cacheDir) : undefined };
+    const folder = chartFolderOf(r, pins);
+    return { r, folder, cached: folder ? findCachedChart(pins[folder], folder, cacheDir) : undefined };
   });
   const missing = found.filter((f) => !f.cached);
   const notes: string[] = [];

@@ -4,9 +4,10 @@
  * Strimzi node pools or CloudNativePG clusters) and every Helm chart's values: each
  * `resources.requests` found is multiplied by the nearest enclosing replica count
  * (`replicas`, `replicaCount`, `instances`, `count`, `nodeCount`). Pods in namespaces with
- * sidecar injection add one Istio proxy each. Charts render more than their values show: a
- * component whose requests are not set in our values is invisible here, which is why our chart
- * values set requests explicitly (the bench lists charts where none were found).
+ * sidecar injection add one Istio proxy each; a DaemonSet runs (and is counted) once per node.
+ * A chart rendered into the plan (infra/plan/charts.ts) is counted from its rendered objects;
+ * a chart that was not rendered is estimated from its values, which miss any component whose
+ * requests our values do not set (the bench lists charts where none were found).
  */
 import type { PlatformConfig } from "../config/schema";
 import { SIDECAR_MEMORY_REQUEST } from "../mesh/pod-annotations";
@@ -66,10 +67,12 @@ export function requestsIn(tree: unknown): { cpuMillis: number; memoryMiB: numbe
 }
 
 /** Footprint of a plan; `meshedNamespaces` get an Istio proxy per pod of a Deployment/StatefulSet. */
-export function planFootprint(plan: Plan, sidecar: { cpuMillis: number; memoryMiB: number }, meshedNamespaces: Set<string>): Footprint {
+export function planFootprint(plan: Plan, sidecar: { cpuMillis: number; memoryMiB: number }, meshedNamespaces: Set<string>, nodes = 1): Footprint {
   const items: Footprint["items"] = [];
   const chartsWithoutRequests: string[] = [];
+  const renderedCharts = new Set(plan.resources.filter((r) => r.parent && r.custom && r.type.startsWith("kubernetes:") && !r.type.startsWith("kubernetes:helm.sh/")).map((r) => r.parent));
   for (const r of plan.resources) {
+    if (r.type === "kubernetes:helm.sh/v4:Chart" && renderedCharts.has(r.urn)) continue;
     if (r.type === "kubernetes:helm.sh/v4:Chart") {
       const f = requestsIn(r.inputs.values);
       if (f.cpuMillis === 0 && f.memoryMiB === 0) chartsWithoutRequests.push(r.name);
@@ -78,22 +81,25 @@ export function planFootprint(plan: Plan, sidecar: { cpuMillis: number; memoryMi
       items.push({ source: `chart ${r.name}`, cpuMillis: f.cpuMillis + proxies * sidecar.cpuMillis, memoryMiB: f.memoryMiB + proxies * sidecar.memoryMiB });
       continue;
     }
-    if (!r.custom || !r.type.startsWith("kubernetes:") || typeof r.inputs.kind !== "string") continue;
-    const f = requestsIn(r.inputs.spec);
+    const kind = typeof r.inputs.kind === "string" ? r.inputs.kind : /^kubernetes:[^:]+:([A-Za-z0-9]+)$/.exec(r.type)?.[1];
+    if (!r.custom || !r.type.startsWith("kubernetes:") || !kind) continue;
+    const perNode = kind === "DaemonSet" ? nodes : 1;
+    const raw = requestsIn(r.inputs.spec);
+    const f = { cpuMillis: raw.cpuMillis * perNode, memoryMiB: raw.memoryMiB * perNode };
     if (f.cpuMillis === 0 && f.memoryMiB === 0) continue;
     const meta = r.inputs.metadata as { namespace?: string } | undefined;
     const spec = r.inputs.spec as { replicas?: number; template?: { metadata?: { annotations?: Record<string, string> } } } | undefined;
     let extraCpu = 0;
     let extraMem = 0;
-    const isPod = ["Deployment", "StatefulSet"].includes(r.inputs.kind);
+    const isPod = ["Deployment", "StatefulSet", "DaemonSet"].includes(kind);
     const injectionOff = spec?.template?.metadata?.annotations?.["sidecar.istio.io/inject"] === "false";
     if (isPod && meta?.namespace && meshedNamespaces.has(meta.namespace) && !injectionOff) {
-      const replicas = spec?.replicas ?? 1;
+      const replicas = kind === "DaemonSet" ? nodes : (spec?.replicas ?? 1);
       const ann = spec?.template?.metadata?.annotations ?? {};
       extraCpu = replicas * (ann["sidecar.istio.io/proxyCPU"] ? cpuToMillis(ann["sidecar.istio.io/proxyCPU"]) : sidecar.cpuMillis);
       extraMem = replicas * (ann["sidecar.istio.io/proxyMemory"] ? memoryToMiB(ann["sidecar.istio.io/proxyMemory"]) : sidecar.memoryMiB);
     }
-    items.push({ source: `${r.inputs.kind} ${meta?.namespace ?? "_"}/${(r.inputs.metadata as { name?: string })?.name}`, cpuMillis: f.cpuMillis + extraCpu, memoryMiB: f.memoryMiB + extraMem });
+    items.push({ source: `${kind} ${meta?.namespace ?? "_"}/${(r.inputs.metadata as { name?: string })?.name}`, cpuMillis: f.cpuMillis + extraCpu, memoryMiB: f.memoryMiB + extraMem });
   }
   return {
     cpuMillis: Math.round(items.reduce((a, i) => a + i.cpuMillis, 0)),
@@ -117,5 +123,7 @@ export function meshedNamespacesOf(plan: Plan): Set<string> {
 /** Footprint of a stack's plan, with the sidecar size the stack configures for its proxies. */
 export function stackFootprint(plan: Plan, config: PlatformConfig): Footprint {
   const sidecar = { cpuMillis: cpuToMillis(config.kubernetes.sidecarCpuRequest), memoryMiB: memoryToMiB(SIDECAR_MEMORY_REQUEST) };
-  return planFootprint(plan, sidecar, meshedNamespacesOf(plan));
+  // A laptop cluster is one node; on EKS every node group runs its desired size.
+  const nodes = config.aws ? config.aws.eks.nodeGroups.reduce((n, g) => n + g.desiredSize, 0) : 1;
+  return planFootprint(plan, sidecar, meshedNamespacesOf(plan), nodes);
 }
