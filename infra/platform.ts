@@ -6,6 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { ClusterAddons } from "./addons";
 import { AwsFoundation } from "./aws";
+import { DeployRunner } from "./aws/deploy-runner";
 import { ClusterBase } from "./cluster";
 import type { ClusterTarget, PlatformContext, ServiceConnection } from "./contracts";
 import { DataStores } from "./data";
@@ -78,6 +79,10 @@ export function definePlatform(ctx: PlatformContext): PlatformOutputs {
     { ...onCluster, dependsOn: [cluster, mesh] },
   );
   if (foundation) new AwsEdge("edge", { ...ctx, foundation }, onCluster);
+  // The in-VPC runners of `pulumi preview` / `pulumi up` (the EKS endpoint and MSK are private).
+  if (foundation && config.aws && data.eventBus.adminPolicy && data.eventBus.clusterArn) {
+    new DeployRunner("deploy", { stack: config.stack, aws: config.aws, foundation, kafkaClusterArn: data.eventBus.clusterArn, kafkaAdminPolicy: data.eventBus.adminPolicy, tags: { "trademaster:stack": config.stack, "managed-by": "pulumi" } });
+  }
 
   return {
     environment: config.environment,

@@ -56,6 +56,13 @@ const awsShape = obj({
     publicAccessCidrs: optional(list(str({ pattern: CIDR, patternName: "an IPv4 CIDR" })), [] as string[]),
     nodeGroups: list(nodeGroup, { minItems: 1 }),
   }),
+  /** The in-VPC deploy path (infra/aws/deploy-runner.ts): CodeBuild projects that run Pulumi. */
+  deploy: obj({
+    /** GitHub repository the projects build (HTTPS clone URL). */
+    repository: str({ pattern: /^https:\/\/github\.com\/[\w.-]+\/[\w.-]+\.git$/, patternName: "a GitHub clone URL like https://github.com/org/repo.git" }),
+    /** Pulumi Cloud organization of the stacks (`<org>/<stack>`). */
+    pulumiOrg: str({ pattern: DNS_LABEL, patternName: "a Pulumi organization name" }),
+  }),
 });
 
 /**

@@ -100,6 +100,8 @@ export class EventBus extends pulumi.ComponentResource {
    * runs `pulumi up` (infra/aws/deploy-runner.ts). Absent on local.
    */
   readonly adminPolicy?: aws.iam.Policy;
+  /** AWS: ARN of the MSK cluster. */
+  readonly clusterArn?: pulumi.Output<string>;
   /** AWS: broker hosts (for the open-monitoring scrape). */
   readonly brokerHosts?: pulumi.Output<string[]>;
 
@@ -199,6 +201,7 @@ export class EventBus extends pulumi.ComponentResource {
     });
     const association = new aws.msk.ScramSecretAssociation(`${name}-scram`, { clusterArn: cluster.arn, secretArnLists: versions.map((v) => v.arn) }, child);
 
+    this.clusterArn = cluster.arn;
     const bootstrap = cluster.bootstrapBrokersSaslScram;
     this.brokerHosts = bootstrap.apply((b) => b.split(",").map((hp) => hp.split(":")[0]).sort());
     this.adminPolicy = new aws.iam.Policy(
