@@ -42,6 +42,8 @@ describe("Strimzi objects (local)", () => {
     const topics = strimziTopics(topicDefinitions(catalog, local.kafka));
     const users = catalog.services.map((s) => strimziUser(s, serviceAcls(catalog, s), PW)[0]);
     for (const o of [kafka, pool, ...topics, ...users]) expect(await validate(o)).toEqual([]);
+    // What the CRD does not enforce: the operator only manages pools, topics and users labelled with their cluster.
+    for (const o of [pool, ...topics, ...users]) expect(o.metadata.labels?.["strimzi.io/cluster"], o.metadata.name).toBe(kafka.metadata.name);
     expect(topics).toHaveLength(10);
   });
 

@@ -85,6 +85,9 @@ describe("observability objects", () => {
       expect(parseInt(ilm["trademaster-audit"].policy.phases.delete.min_age)).toBeGreaterThan(parseInt(ilm["trademaster-logs"].policy.phases.delete.min_age));
       const es = objs.find((o) => o.kind === "Elasticsearch");
       if (es) expect((es.spec as { http: { tls: { selfSignedCertificate: { disabled: boolean } } } }).http.tls.selfSignedCertificate.disabled).toBe(false);
+      // What the ECK CRD does not enforce: exact stack versions, and data volumes kept when the cluster object is deleted.
+      for (const o of objs.filter((x) => x.kind === "Elasticsearch" || x.kind === "Kibana")) expect((o.spec as { version: string }).version).toMatch(/^\d+\.\d+\.\d+$/);
+      if (es) expect((es.spec as { volumeClaimDeletePolicy: string }).volumeClaimDeletePolicy).toBe("DeleteOnScaledownOnly");
     });
   }
 });
