@@ -21,12 +21,13 @@ function capture(isTTY = false) {
 
 describe("flags are checked before the program loads", () => {
   it.each([
-    ["plan", "infra/plan/cli.ts", ["--stak", "prod"], 1, /--stak: expected --stack \(did you mean it\?\)/],
-    ["policy", "policies/cli.ts", ["--stack", "prod", "--format", "pdf"], 2, /--format: expected a comma-separated list of json, md, sarif, junit/],
-  ])("%s: a bad flag is reported without loading @pulumi/pulumi", (_tool, entry, args, code, message) => {
+    ["plan", "dist/plan.js", ["--stak", "prod"], 1, /--stak: expected --stack \(did you mean it\?\)/],
+    ["policy", "dist/policy.js", ["--stack", "prod", "--format", "pdf"], 2, /--format: expected a comma-separated list of json, md, sarif, junit/],
+  ])("%s: a bad flag is reported without loading @pulumi/pulumi (the built command)", (_tool, entry, args, code, message) => {
     const hook = path.join(tmp(), "loaded.cjs");
     fs.writeFileSync(hook, "process.on('exit', () => { if (Object.keys(require.cache).some((k) => k.includes('@pulumi'))) process.stderr.write('LOADED @pulumi\\n'); });\n");
-    const r = childProcess.spawnSync(path.join(REPO, "node_modules/.bin/tsx"), [entry, ...args], { cwd: REPO, encoding: "utf8", env: { ...process.env, NODE_OPTIONS: `--require ${hook}` } });
+    // dist/ is built by the global setup (test/helpers/global-plans.ts); the bundle keeps the lazy imports.
+    const r = childProcess.spawnSync(process.execPath, [entry, ...args], { cwd: REPO, encoding: "utf8", env: { ...process.env, NODE_OPTIONS: `--require ${hook}` } });
     expect(r.status).toBe(code);
     expect(r.stderr).toMatch(message);
     expect(r.stderr).not.toContain("LOADED @pulumi");
