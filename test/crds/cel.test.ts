@@ -35,6 +35,10 @@ describe("Kubernetes CEL on cel-js", () => {
     expect(cel.evaluate(cel.compile("self.mode == 'STRICT'"), { mode: new UnknownValue() }).status).toBe("undecided");
     expect(cel.evaluate(cel.compile("size(self.x) > 0"), { x: new UnknownValue() }).status).toBe("undecided");
     expect(cel.evaluate(cel.compile("duration(self) >= duration('1ms')"), "1d")).toMatchObject({ status: "fail", error: expect.stringContaining("1d") });
+    // duration() parses as Go does: a bare 0 is a duration (and below 1ms), a unit alone is not.
+    expect(cel.evaluate(cel.compile("duration(self) >= duration('1ms')"), "0")).toEqual({ status: "fail" });
+    expect(cel.evaluate(cel.compile("duration(self) >= duration('1ms')"), "s")).toMatchObject({ status: "fail", error: expect.stringContaining("invalid duration") });
+    expect(cel.evaluate(cel.compile("duration(self) >= duration('1ms')"), "1h30m")).toEqual({ status: "pass" });
     expect(cel.evaluate(cel.compile("quantity(self).isGreaterThan(quantity('1'))"), "2")).toMatchObject({ status: "unsupported" });
   });
 });

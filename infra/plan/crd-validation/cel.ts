@@ -2,7 +2,7 @@
  * The CRD `x-kubernetes-validations` rules, evaluated with the CEL evaluator `@marcbachmann/cel-js`
  * plus the parts of the Kubernetes CEL library the pinned CRDs use (grep of their rules: `has`,
  * `size`, `all`/`exists`/`exists_one`/`filter`, `contains`/`startsWith`/`endsWith`/`substring`/
- * `split`, `matches` with RE2 syntax, `int`, `duration`, `url`/`isURL`/`getScheme`).
+ * `split`, `matches` with RE2 syntax, `int`, `duration` with Go's syntax, `url`/`isURL`/`getScheme`).
  *
  * - A rule that reads `oldSelf` is a transition rule: it does not apply on create.
  * - A rule the evaluator cannot compile or type-check (an unsupported function) is "unevaluated"
@@ -149,7 +149,19 @@ export function isTransitionRule(expression: string): boolean {
   return found;
 }
 
+// Go's time.ParseDuration, which Kubernetes' duration() uses: a signed sequence of decimals with
+// units, or a bare 0. cel-js refuses "0" and accepts a unit without a number ("s").
+const GO_DURATION = /^[-+]?((\d+(\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h))+$/;
+
+function goDuration(s: string): string {
+  if (/^[-+]?0$/.test(s)) return "0s";
+  if (!GO_DURATION.test(s)) throw new Error(`time: invalid duration "${s}"`);
+  return s.replace(/μs/g, "us");
+}
+
 function buildRuntime(cel: CelModule): CelRuntime {
+  // The built-in duration(), reached through a program, after Go's parsing rules.
+  const builtin: { duration?: (vars: Record<string, unknown>) => unknown } = {};
   const env = new cel.Environment({ unlistedVariablesAreDyn: true, homogeneousAggregateLiterals: false })
     .registerType("k8s.Unknown", UnknownValue)
     .registerType("kubernetes.URL", KubeUrl)
@@ -163,6 +175,7 @@ function buildRuntime(cel: CelModule): CelRuntime {
       if (target !== null && typeof target === "object" && !(target instanceof UnknownValue)) return Object.prototype.hasOwnProperty.call(target, field);
       throw new Error(target instanceof UnknownValue ? UNKNOWN_ERROR : `has(): no field ${field} on ${typeof target}`);
     })
+    .registerFunction("k8sDuration(string): google.protobuf.Duration", (s: string) => builtin.duration?.({ s: goDuration(s) }))
     .registerFunction("isURL(string): bool", (s: string) => isKubeUrl(s))
     .registerFunction("url(string): kubernetes.URL", (s: string) => parseKubeUrl(s))
     .registerFunction("kubernetes.URL.getScheme(): string", (u: KubeUrl) => u.scheme)
@@ -176,6 +189,7 @@ function buildRuntime(cel: CelModule): CelRuntime {
       return query;
     });
 
+  builtin.duration = env.parse("duration(s)");
   const programs = new Map<string, CompiledRule>();
 
   const compile = (expression: string): CompiledRule => {
@@ -185,7 +199,7 @@ function buildRuntime(cel: CelModule): CelRuntime {
       compiled = { kind: "transition" };
     } else {
       try {
-        const source = rewriteHas(rewriteOutsideStrings(expression, (code) => code.replace(/\.matches\(/g, ".k8sMatches(")));
+        const source = rewriteHas(rewriteOutsideStrings(expression, (code) => code.replace(/\.matches\(/g, ".k8sMatches(").replace(/(^|[^A-Za-z0-9_.])duration\(/g, "$1k8sDuration(")));
         const program = env.parse(source);
         const checked = program.check();
         compiled = checked.valid ? { kind: "program", run: (vars) => program(vars) } : { kind: "unsupported", reason: firstLine(checked.error?.message) };
