@@ -179,8 +179,10 @@ export function perturbed(values: Obj, p: string[]): Obj {
  * on the changed value reads it). Parts that differ between two renders of the same values
  * (generated certificates, random passwords) are left out of the comparison.
  */
-export function ignoredPaths(tree: ChartValuesTree, values: Obj, renderObjects: (v: Obj) => unknown[], opts: { stable?: boolean } = {}): string[] {
-  let candidates = undeclaredPaths(tree, values);
+export function ignoredPaths(tree: ChartValuesTree, values: Obj, renderObjects: (v: Obj) => unknown[], opts: { stable?: boolean; all?: boolean } = {}): string[] {
+  // `all`: probe declared keys too (a declared key can still be dead, e.g. a flag read only when
+  // another value is unset); one render per key that no marker proves read, so it is opt-in.
+  let candidates = opts.all ? leafPaths(values) : undeclaredPaths(tree, values);
   if (!candidates.length) return [];
   const first = renderObjects(values);
   const unstable = opts.stable ? [] : differingPaths(first, renderObjects(values));

@@ -20,12 +20,12 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as kafka from "@pulumi/kafka";
 import * as random from "@pulumi/random";
-import * as tls from "@pulumi/tls";
 import { kafkaUserName } from "../catalog/derive";
 import { PLATFORM_NAMESPACES } from "../cluster/namespaces";
 import { pinnedChart } from "../charts/pinned";
 import type { PlatformContext } from "../contracts";
 import { declareKubeObject, standardLabels, withNamespaceDependency } from "../kube/object";
+import { serverCertificate } from "../kube/tls";
 import type { AwsFoundation } from "../aws";
 import { awsPrefix, LONG_TIMEOUTS } from "../aws/spec";
 import type { KafkaEndpoint } from "./connections";
@@ -255,43 +255,14 @@ export class EventBus extends pulumi.ComponentResource {
    */
   private listenerCertificate(name: string): { caPem: pulumi.Output<string>; secrets: pulumi.Resource[] } {
     const child = { parent: this };
-    const caKey = new tls.PrivateKey(`${name}-listener-ca`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, child);
-    const ca = new tls.SelfSignedCert(
-      `${name}-listener-ca`,
-      {
-        privateKeyPem: caKey.privateKeyPem,
-        isCaCertificate: true,
-        validityPeriodHours: 24 * 365 * 2,
-        allowedUses: ["cert_signing", "crl_signing", "digital_signature"],
-        subject: { commonName: "TradeMaster local Kafka CA", organization: "TradeMaster" },
-      },
-      child,
-    );
-    const brokerKey = new tls.PrivateKey(`${name}-listener`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, child);
-    const request = new tls.CertRequest(
-      `${name}-listener`,
-      { privateKeyPem: brokerKey.privateKeyPem, dnsNames: kafkaListenerDnsNames(), subject: { commonName: kafkaListenerDnsNames()[0] } },
-      child,
-    );
-    const cert = new tls.LocallySignedCert(
-      `${name}-listener`,
-      {
-        certRequestPem: request.certRequestPem,
-        caPrivateKeyPem: caKey.privateKeyPem,
-        caCertPem: ca.certPem,
-        validityPeriodHours: 24 * 365,
-        earlyRenewalHours: 24 * 30,
-        allowedUses: ["digital_signature", "key_encipherment", "server_auth"],
-      },
-      child,
-    );
+    const { caPem, certPem, keyPem } = serverCertificate(`${name}-listener`, { caCommonName: "TradeMaster local Kafka CA", dnsNames: kafkaListenerDnsNames() }, this);
     const ns = PLATFORM_NAMESPACES.kafka;
     const meta = (secretName: string) => ({ name: secretName, namespace: ns, labels: standardLabels("trademaster-data", "kafka-tls") });
-    const chain = pulumi.secret(pulumi.interpolate`${cert.certPem}${ca.certPem}`);
+    const chain = pulumi.secret(pulumi.interpolate`${certPem}${caPem}`);
     const secrets = [
-      declareKubeObject({ apiVersion: "v1", kind: "Secret", metadata: meta(KAFKA_LISTENER_TLS_SECRET), type: "Opaque", stringData: { "tls.crt": chain, "tls.key": pulumi.secret(brokerKey.privateKeyPem) } }, child),
-      declareKubeObject({ apiVersion: "v1", kind: "Secret", metadata: meta(KAFKA_LISTENER_CA_SECRET), type: "Opaque", stringData: { "ca.crt": ca.certPem } }, child),
+      declareKubeObject({ apiVersion: "v1", kind: "Secret", metadata: meta(KAFKA_LISTENER_TLS_SECRET), type: "Opaque", stringData: { "tls.crt": chain, "tls.key": keyPem } }, child),
+      declareKubeObject({ apiVersion: "v1", kind: "Secret", metadata: meta(KAFKA_LISTENER_CA_SECRET), type: "Opaque", stringData: { "ca.crt": caPem } }, child),
     ];
-    return { caPem: ca.certPem, secrets };
+    return { caPem, secrets };
   }
 }

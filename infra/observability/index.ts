@@ -8,6 +8,7 @@
  * (Pulumi secret); Elasticsearch keeps TLS on; every chart is pinned under charts/.
  */
 import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
 import { PLATFORM_NAMESPACES } from "../cluster/namespaces";
 import type { PlatformContext } from "../contracts";
 import { pinnedChart } from "../charts/pinned";
@@ -16,9 +17,11 @@ import type { ExporterTargets } from "../data/exporter-access";
 import { alertmanagerYaml } from "./alertmanager";
 import { exporterCharts, exporterSecrets } from "./exporters";
 import { dashboardConfigMaps } from "./dashboards";
-import { ES_URL, fluentBitValues, loggingObjects } from "./logging";
+import { elasticsearchHttpDnsNames, ES_URL, fluentBitValues, loggingObjects } from "./logging";
 import { MONITORING_SELECTOR, monitoringObjects } from "./monitors";
-import { collectorValues, jaegerValues } from "./tracing";
+import { collectorValues, JAEGER_INDEX_PREFIX, jaegerValues } from "./tracing";
+import { traceStorageSecrets } from "./trace-storage";
+import { serverCertificate } from "../kube/tls";
 
 export interface ObservabilityArgs extends PlatformContext {
   /**
@@ -88,11 +91,17 @@ export class Observability extends pulumi.ComponentResource {
     let logStore: pulumi.Resource[] = [];
     if (config.observability.logging.enabled) {
       const eck = pinnedChart("eck-operator", { chart: "eck-operator", stack }, child);
+      // Jaeger's user, its role and the HTTP certificate exist before the cluster that reads them.
+      const esCert = serverCertificate("elasticsearch-http", { caCommonName: "TradeMaster Elasticsearch CA", dnsNames: elasticsearchHttpDnsNames() }, this);
+      const jaegerPassword = new random.RandomPassword("jaeger-es", { length: 32, special: false }, child).result;
+      const storageSecrets = Object.values(
+        declareKubeObjects(traceStorageSecrets({ password: jaegerPassword, ...esCert }, JAEGER_INDEX_PREFIX), child),
+      );
       // The log store holds the audit trail: protected from deletion with the data in prod.
       const objs = loggingObjects(config);
       const declared = new Map<string, pulumi.Resource>();
       for (const o of objs.filter((x) => x.kind !== "Job")) {
-        declared.set(o.kind, declareKubeObject(o, { ...child, dependsOn: [eck], protect: config.protectData && o.kind === "Elasticsearch" }));
+        declared.set(o.kind, declareKubeObject(o, { ...child, dependsOn: [eck, ...storageSecrets], protect: config.protectData && o.kind === "Elasticsearch" }));
       }
       // The ILM Job needs the cluster (its CA and elastic user) and its ConfigMap; a Job's
       // template is immutable, so a new policy replaces it.

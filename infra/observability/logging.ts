@@ -14,7 +14,7 @@ import { standardLabels, type KubeObject } from "../kube/object";
 export const ELASTIC_VERSION = "8.19.4";
 export const ES_NAME = "logs";
 const NS = PLATFORM_NAMESPACES.logging;
-/** ECK serves HTTPS with its own CA by default; the URL is https. */
+/** ECK serves HTTPS (with the program's certificate); the URL is https. */
 export const ES_URL = `https://${ES_NAME}-es-http.${NS}.svc:9200`;
 
 /** Log families: each has an ILM policy, an index template and one data stream. */
@@ -30,6 +30,17 @@ const CURL_UID = 100;
 export const ILM_CONFIGMAP = "ilm-policies";
 export const ES_ELASTIC_USER_SECRET = `${ES_NAME}-es-elastic-user`;
 export const ES_CA_SECRET = `${ES_NAME}-es-http-certs-public`;
+/** The Elasticsearch HTTP certificate (tls.crt, tls.key, ca.crt) the program makes and ECK serves. */
+export const ES_HTTP_TLS_SECRET = `${ES_NAME}-es-http-tls`;
+/** Jaeger's file-realm user (basic-auth Secret) and its role (roles.yml): infra/observability/trace-storage.ts. */
+export const JAEGER_ES_USER_SECRET = "jaeger-es-user";
+export const JAEGER_ES_ROLES_SECRET = "jaeger-es-roles";
+
+/** DNS names of the Elasticsearch HTTP Service the certificate covers. */
+export function elasticsearchHttpDnsNames(): string[] {
+  const svc = `${ES_NAME}-es-http`;
+  return [`${svc}.${NS}.svc`, `${svc}.${NS}.svc.cluster.local`, `${svc}.${NS}`, svc];
+}
 
 function memoryMiB(q: string): number {
   const m = /^(\d+)(Mi|Gi|Ti)$/.exec(q);
@@ -157,8 +168,11 @@ export function loggingObjects(config: PlatformConfig): KubeObject[] {
       metadata: { name: ES_NAME, namespace: NS, labels },
       spec: {
         version: ELASTIC_VERSION,
-        // TLS stays on (ECK default self-signed CA); never disabled.
-        http: { tls: { selfSignedCertificate: { disabled: false } } },
+        // TLS stays on with the program's certificate (its CA is handed to Jaeger in another
+        // namespace: infra/observability/trace-storage.ts); ECK copies the CA into ES_CA_SECRET.
+        http: { tls: { certificate: { secretName: ES_HTTP_TLS_SECRET } } },
+        // Jaeger's least-privilege user and role (file realm), next to ECK's elastic user.
+        auth: { fileRealm: [{ secretName: JAEGER_ES_USER_SECRET }], roles: [{ secretName: JAEGER_ES_ROLES_SECRET }] },
         // Deleting the cluster object keeps the data volumes (audit logs); ECK's default deletes them.
         volumeClaimDeletePolicy: "DeleteOnScaledownOnly",
         nodeSets: [

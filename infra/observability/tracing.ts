@@ -6,6 +6,7 @@
  */
 import { OTEL_COLLECTOR, PLATFORM_NAMESPACES } from "../cluster/namespaces";
 import type { PlatformConfig } from "../config/schema";
+import { JAEGER_ES_CLIENT_SECRET, JAEGER_ES_MOUNT, JAEGER_ES_USER } from "./trace-storage";
 
 export const JAEGER_OTLP_ENDPOINT = `jaeger.${PLATFORM_NAMESPACES.tracing}.svc.cluster.local:4317`;
 
@@ -51,13 +52,28 @@ export function collectorValues(config: PlatformConfig): Record<string, unknown>
   };
 }
 
-/** Jaeger v2 configuration: OTLP in, memory storage without logging, Elasticsearch with it. */
+/** Prefix of Jaeger's Elasticsearch indices (its role may touch only `<prefix>-*`). */
+export const JAEGER_INDEX_PREFIX = "jaeger";
+
+/**
+ * Jaeger v2 configuration: OTLP in, memory storage without logging, Elasticsearch with it —
+ * authenticated as the least-privilege `jaeger` user (password file) and verifying the server
+ * against the CA of its HTTP certificate (both from JAEGER_ES_CLIENT_SECRET, mounted read-only).
+ */
 export function jaegerValues(config: PlatformConfig, elasticsearchUrl: string | undefined): Record<string, unknown> {
   const backend = elasticsearchUrl
-    ? { elasticsearch: { server_urls: [elasticsearchUrl], indices: { index_prefix: "jaeger" } } }
+    ? {
+        elasticsearch: {
+          server_urls: [elasticsearchUrl],
+          indices: { index_prefix: JAEGER_INDEX_PREFIX },
+          auth: { basic: { username: JAEGER_ES_USER, password_file: `${JAEGER_ES_MOUNT}/password` } },
+          tls: { insecure: false, ca_file: `${JAEGER_ES_MOUNT}/ca.crt` },
+        },
+      }
     : { memory: { max_traces: config.environment === "local" ? 20000 : 100000 } };
   return {
     fullnameOverride: "jaeger",
+    ...(elasticsearchUrl ? { jaeger: { extraSecretMounts: [{ name: "es-client", secretName: JAEGER_ES_CLIENT_SECRET, mountPath: JAEGER_ES_MOUNT, readOnly: true }] } } : {}),
     userconfig: {
       service: {
         extensions: ["jaeger_storage", "jaeger_query", "healthcheckv2"],

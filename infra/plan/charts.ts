@@ -30,8 +30,11 @@ export interface RenderChartsOptions {
   config: PlatformConfig;
   /** Chart cache (default: chartCacheDir()). */
   cacheDir?: string;
-  /** Check values by perturbing undeclared keys (one render each); default true. */
-  checkValues?: boolean;
+  /**
+   * Check values by perturbing undeclared keys (one render each); default true. `"all"` (or env
+   * TRADEMASTER_VALUES_PROBE=all) probes every key we pass, declared ones too (slow; for audits).
+   */
+  checkValues?: boolean | "all";
   /** Pins by charts/ folder (default: every charts/<name>/chart.yaml). */
   pins?: Record<string, ChartPin>;
 }
@@ -293,7 +296,10 @@ function renderCharts(plan: Plan, opts: RenderChartsOptions): { children: PlanRe
       for (const m of misspelledPaths(tree, values)) {
         issues.push({ path: `charts/${folder} values ${m.path}`, expected: `the chart's key ${m.declared}`, found: "a near-identical key the chart does not read" });
       }
-      const ignored = memoized(cacheDir, "values-check", { v: 1, chart: fingerprints.get(r.urn), args }, () => ignoredPaths(tree, values, render, { stable: !usesRandomness(cached!.dir) }));
+      const all = (opts.checkValues ?? process.env.TRADEMASTER_VALUES_PROBE) === "all";
+      const ignored = memoized(cacheDir, "values-check", { v: 1, all, chart: fingerprints.get(r.urn), args }, () =>
+        ignoredPaths(tree, values, render, { stable: !usesRandomness(cached!.dir), all }),
+      );
       for (const p of ignored) {
         issues.push({ path: `charts/${folder} values ${p}`, expected: `a key ${path.basename(cached!.dir)} reads (values.yaml, values.schema.json or a template)`, found: "a value no template reads" });
       }
