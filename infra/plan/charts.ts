@@ -22,6 +22,14 @@ import type { PlatformConfig } from "../config/schema";
 import { kubeObjectsOfPlan } from "./output";
 import { SECRET, UNKNOWN, type Plan, type PlanResource } from "./types";
 
+const REPO_ROOT = path.join(__dirname, "..", "..");
+
+/** The cache as the plan shows it: relative inside the checkout, so plan.json does not depend on where it is cloned. */
+function shownCacheDir(dir: string): string {
+  const rel = path.relative(REPO_ROOT, dir);
+  return rel && !rel.startsWith("..") && !path.isAbsolute(rel) ? rel : dir;
+}
+
 export const CHART_TYPE = "kubernetes:helm.sh/v4:Chart";
 /** A laptop cluster's version is unknown; charts are rendered for the kubectl/Helm client line we ship (1.33). */
 export const LOCAL_KUBE_VERSION = "1.33.0";
@@ -188,7 +196,7 @@ function renderCharts(plan: Plan, opts: RenderChartsOptions): { children: PlanRe
   const notes: string[] = [];
   if (missing.length) {
     notes.push(
-      `${missing.length} of ${charts.length} Helm charts not rendered (${missing.map((m) => m.r.name).join(", ")}): not in the chart cache ${cacheDir}; run \`npm run charts -- pull\` (or set TRADEMASTER_CHART_CACHE)`,
+      `${missing.length} of ${charts.length} Helm charts not rendered (${missing.map((m) => m.r.name).join(", ")}): not in the chart cache ${shownCacheDir(cacheDir)}; run \`npm run charts -- pull\` (or set TRADEMASTER_CHART_CACHE)`,
     );
   }
   let rendered = found.filter((f) => f.cached);
