@@ -102,6 +102,28 @@ export function referenceIssues(c: Catalog): Issue[] {
   } else if (needsTokens && issuers.length === 0) {
     issues.push({ path: "services", expected: "one service with issuesTokens: true (exposed routes require a JWT)", found: "none" });
   }
+  // Redis ACLs are prefix patterns: a prefix inside another's would let one service reach the other's keys.
+  for (const kind of ["keyPrefix", "channelPrefix"] as const) {
+    const owners = c.services.flatMap((s, i) => (s.datastores.redis?.[kind] ? [{ i, name: s.name, prefix: s.datastores.redis[kind]! }] : []));
+    for (const a of owners) {
+      const b = owners.find((o) => o !== a && a.prefix.startsWith(o.prefix));
+      if (b) issues.push({ path: `services[${a.i}].datastores.redis.${kind}`, expected: `a prefix not covered by ${b.name}'s "${b.prefix}"`, found: `"${a.prefix}"` });
+    }
+  }
+  // Every member of a consumer group needs a partition: maxReplicas may not exceed the partitions.
+  c.topics.forEach((t, i) => {
+    for (const s of c.services.filter((svc) => svc.consumes.includes(t.name))) {
+      for (const [env, sizing] of Object.entries(s.environments)) {
+        if (sizing.maxReplicas > t.partitions) {
+          issues.push({
+            path: `topics[${i}].partitions`,
+            expected: `at least ${sizing.maxReplicas} (maxReplicas of consumer ${s.name} in ${env})`,
+            found: `${t.partitions}`,
+          });
+        }
+      }
+    }
+  });
   const produced = new Set(c.services.flatMap((s) => s.produces));
   c.topics.forEach((t, i) => {
     if (!produced.has(t.name)) {

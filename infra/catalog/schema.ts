@@ -119,7 +119,14 @@ const service = obj({
   datastores: optional(
     obj({
       postgres: optional(obj({ database: str({ pattern: /^[a-z][a-z0-9_]*$/, patternName: "a SQL identifier" }), poolSize: optional(int({ min: 1, max: 100 }), 10) })),
-      redis: optional(obj({ keyPrefix: str({ pattern: /^[a-z][a-z0-9:_-]*$/, patternName: "a key prefix" }), ttlSeconds: optional(int({ min: 1 }), 300) })),
+      redis: optional(
+        obj({
+          keyPrefix: str({ pattern: /^[a-z][a-z0-9:_-]*$/, patternName: "a key prefix" }),
+          ttlSeconds: optional(int({ min: 1 }), 300),
+          /** Pub/sub channels the service may publish and subscribe to (prefix); none when absent. */
+          channelPrefix: optional(str({ pattern: /^[a-z][a-z0-9:_-]*$/, patternName: "a channel prefix" })),
+        }),
+      ),
     }),
     {},
   ),
@@ -129,8 +136,6 @@ const service = obj({
   environments: record(envSizing, /^(local|staging|prod)$/),
   /** Issues the JWTs the gateway verifies: receives the platform's signing key (one service at most). */
   issuesTokens: optional(bool, false),
-  /** Consistent-hash affinity header at the mesh (WebSocket gateway uses the user id). */
-  affinityHeader: optional(str({ pattern: /^[a-z0-9-]+$/, patternName: "a lowercase header name" })),
   /** Non-secret settings passed as environment variables. */
   settings: optional(record(str(), configMapKey), {} as Record<string, string>),
 });

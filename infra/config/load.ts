@@ -36,7 +36,7 @@ export function loadPlatformConfig(stack: string, raw: Record<string, unknown>):
 }
 
 /** Keys holding objects: the engine passes them JSON-encoded. Other strings are taken as they are. */
-const STRUCTURED_KEYS = new Set(["aws", "kubernetes", "kafka", "redis", "postgres", "gateway", "mesh", "observability"]);
+const STRUCTURED_KEYS = new Set(["aws", "kubernetes", "kafka", "redis", "postgres", "gateway", "mesh", "realtime", "observability"]);
 
 function decodeValue(value: unknown, path: string, issues: Issue[], structured: boolean): unknown {
   if (typeof value !== "string") return value;

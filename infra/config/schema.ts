@@ -127,6 +127,27 @@ const gatewayShape = obj({
   ),
 });
 
+/**
+ * Real-time delivery (WebSocket gateway, docs/adr/0001-websocket-fan-out.md): replay window,
+ * browser stream token, graceful drain on deploy, and the load the replay store is sized for.
+ */
+const realtimeShape = obj({
+  /** How far back a reconnecting client may resume from its last event id (per-user Redis stream TTL). */
+  replayWindowSeconds: optional(int({ min: 30, max: 86_400 }), 300),
+  /** Newest events kept per user within the window (stream MAXLEN): bounds memory per user. */
+  replayMaxEventsPerUser: optional(int({ min: 10, max: 100_000 }), 500),
+  /** Lifetime of the short-lived stream token the browser sends as a cookie on the handshake. */
+  streamTokenTtlSeconds: optional(int({ min: 30, max: 900 }), 60),
+  /** Name of that cookie (HttpOnly, Secure, SameSite=Strict, Path=/ws). */
+  streamTokenCookie: optional(str({ pattern: /^[A-Za-z0-9_-]{1,64}$/, patternName: "a cookie name" }), "tm_stream"),
+  /** Window over which a terminating pod closes its sockets so clients reconnect gradually. */
+  drainSeconds: optional(int({ min: 5, max: 1800 }), 60),
+  /** Peak user events per second (trade, order, position) the replay store is sized for (10x today). */
+  peakUserEventsPerSecond: optional(int({ min: 1 }), 100),
+  /** Average serialized event size in a replay stream, bytes. */
+  averageEventBytes: optional(int({ min: 64 }), 512),
+});
+
 const meshShape = obj({
   traceSamplingPercent: num({ min: 0, max: 100 }),
   accessLogs: bool,
@@ -180,6 +201,15 @@ export const platformConfigCheck = obj({
   postgres: postgresShape,
   gateway: gatewayShape,
   mesh: meshShape,
+  realtime: optional(realtimeShape, {
+    replayWindowSeconds: 300,
+    replayMaxEventsPerUser: 500,
+    streamTokenTtlSeconds: 60,
+    streamTokenCookie: "tm_stream",
+    drainSeconds: 60,
+    peakUserEventsPerSecond: 100,
+    averageEventBytes: 512,
+  }),
   observability: observabilityShape,
   protectData: optional(bool, false),
   /** PagerDuty routing key for critical alerts (secret; staging and prod). */
@@ -197,6 +227,7 @@ export type PlatformConfig = Parsed & {
   /** True on AWS stacks: managed Kafka, Redis, Postgres; EKS; edge. */
   onAws: boolean;
   kubernetes: NonNullable<Parsed["kubernetes"]>;
+  realtime: NonNullable<Parsed["realtime"]>;
 };
 
 export type AwsConfig = NonNullable<Parsed["aws"]>;
@@ -249,6 +280,10 @@ export function crossFieldIssues(c: Parsed): Issue[] {
     if (c.kafka.brokers % azs.length !== 0) {
       add("kafka.brokers", `a multiple of the ${azs.length} availability zones (MSK spreads brokers evenly)`, `${c.kafka.brokers}`);
     }
+  }
+  // Kafka is the source a lagging bridge catches up from: it must keep at least the replay window.
+  if (c.realtime && c.kafka.replayRetentionHours * 3600 < c.realtime.replayWindowSeconds) {
+    add("kafka.replayRetentionHours", `at least the replay window (realtime.replayWindowSeconds = ${c.realtime.replayWindowSeconds} s)`, `${c.kafka.replayRetentionHours} h`);
   }
   if (c.kafka.replicationFactor > c.kafka.brokers) {
     add("kafka.replicationFactor", `at most the broker count (${c.kafka.brokers})`, `${c.kafka.replicationFactor}`);

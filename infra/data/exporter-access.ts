@@ -79,6 +79,8 @@ export function postgresExporterSql(password: string): string {
     `SELECT 'CREATE ROLE ${r} LOGIN' WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '${r}')\\gexec`,
     `ALTER ROLE ${r} WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE CONNECTION LIMIT 3 PASSWORD '${password}';`,
     `GRANT pg_monitor TO ${r};`,
+    // Its statistics live in the maintenance database, closed to PUBLIC by infra/data/sql.ts.
+    `GRANT CONNECT ON DATABASE postgres TO ${r};`,
     "",
   ].join("\n");
 }

@@ -187,6 +187,11 @@ export function postgresRoleName(service: ServiceSpec): string {
   return `${db}_app`;
 }
 
+/** Max connections of a service's role: its pool size with headroom for a rolling deploy. */
+export function roleConnectionLimit(poolSize: number | undefined): number {
+  return (poolSize ?? 10) * 2;
+}
+
 export function postgresServices(catalog: Catalog): ServiceSpec[] {
   return catalog.services.filter((s) => s.datastores.postgres);
 }
@@ -228,7 +233,7 @@ export function cnpgObjects(config: PlatformConfig, catalog: Catalog, passwords:
           superuser: false,
           createdb: false,
           createrole: false,
-          connectionLimit: (s.datastores.postgres?.poolSize ?? 10) * 2,
+          connectionLimit: roleConnectionLimit(s.datastores.postgres?.poolSize),
           passwordSecret: { name: roleSecretName(s) },
           comment: `role of service ${s.name}`,
           })),
@@ -290,6 +295,8 @@ export interface RedisAclUser {
   name: string;
   /** Key pattern the user may touch, e.g. `auth:session*`. */
   keyPattern: string;
+  /** Pub/sub channel pattern the user may publish and subscribe to; absent: no channel at all. */
+  channelPattern?: string;
   password: string;
   /** ACL rules replacing the key-pattern data rules (the metrics exporter: stats commands, no keys). */
   rules?: string;
@@ -306,9 +313,15 @@ export function redisUserName(service: Pick<ServiceSpec, "name">): string {
  */
 export const GATEWAY_REDIS_USER = { name: "default", keyPattern: "ratelimit:*" } as const;
 
-/** Redis ACL rules of a user: its own keys, data commands only, no admin or dangerous commands. */
-export function redisAccessRules(keyPattern: string): string {
-  return `~${keyPattern} resetchannels -@all +@read +@write +@connection -@dangerous`;
+/**
+ * Redis ACL rules of a user: its own keys (and its own channels, when it has any), data commands
+ * only, no admin or dangerous commands. SCAN and RANDOMKEY are refused too: Redis does not filter
+ * them by key pattern, so they would list every service's key names (session ids among them).
+ */
+export function redisAccessRules(keyPattern: string, channelPattern?: string): string {
+  const channels = channelPattern ? `resetchannels &${channelPattern}` : "resetchannels";
+  const pubsub = channelPattern ? " +@pubsub" : "";
+  return `~${keyPattern} ${channels} -@all +@read +@write +@connection${pubsub} -@dangerous -scan -randomkey`;
 }
 
 /**
@@ -323,7 +336,7 @@ export function redisAclFile(users: RedisAclUser[]): string {
   if (!users.some((u) => u.name === "default")) throw new Error("redis ACL: the default user must be defined (and scoped)");
   const lines = [...users]
     .sort((a, b) => a.name.localeCompare(b.name))
-    .map((u) => `user ${u.name} reset on >${u.password} ${u.rules ?? redisAccessRules(u.keyPattern)}`);
+    .map((u) => `user ${u.name} reset on >${u.password} ${u.rules ?? redisAccessRules(u.keyPattern, u.channelPattern)}`);
   return lines.join("\n") + "\n";
 }
 

@@ -17,8 +17,8 @@ import type { AwsFoundation } from "../aws";
 import { awsPrefix, LONG_TIMEOUTS } from "../aws/spec";
 import type { PostgresEndpoint } from "./connections";
 import { cnpgObjects, postgresHost, postgresRoleName, postgresServices } from "./local";
-import { POSTGRES_EXPORTER_ROLE, postgresExporterSql } from "./exporter-access";
-import { serviceDatabasesSql } from "./sql";
+import { POSTGRES_EXPORTER_ROLE } from "./exporter-access";
+import { postgresBootstrapSql } from "./sql";
 
 export interface RelationalDatabaseArgs extends PlatformContext {
   foundation?: AwsFoundation;
@@ -211,14 +211,7 @@ export class RelationalDatabase extends pulumi.ComponentResource {
     // Roles and databases per service, created in-cluster (RDS is reachable only from the nodes).
     const sql = pulumi.secret(
       pulumi.all([this.exporter.password, ...services.map((s) => this.credentials[s.name].password)]).apply(([exporterPw, ...pws]) =>
-        serviceDatabasesSql(
-          services.map((s, i) => ({
-            role: this.credentials[s.name].user,
-            database: s.datastores.postgres!.database,
-            password: pws[i],
-            connectionLimit: (s.datastores.postgres?.poolSize ?? 10) * 2,
-          })),
-        ) + postgresExporterSql(exporterPw),
+        postgresBootstrapSql(catalog, Object.fromEntries(services.map((s, i) => [s.name, pws[i]])), exporterPw),
       ),
     );
     const ns = PLATFORM_NAMESPACES.data;

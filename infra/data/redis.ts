@@ -13,8 +13,9 @@ import { declareKubeObjects } from "../kube/object";
 import type { AwsFoundation } from "../aws";
 import { awsPrefix, LONG_TIMEOUTS } from "../aws/spec";
 import type { RedisServiceEndpoint } from "./connections";
-import { REDIS_EXPORTER_RULES, REDIS_EXPORTER_USER } from "./exporter-access";
-import { GATEWAY_REDIS_USER, REDIS_PORT, redisAccessRules, redisAclFile, redisHost, redisObjects, redisServices, redisUserName } from "./local";
+import { REDIS_EXPORTER_USER } from "./exporter-access";
+import { GATEWAY_REDIS_USER, REDIS_PORT, redisAclFile, redisHost, redisObjects, redisServices, redisUserName } from "./local";
+import { redisAclUsers } from "./redis-acl";
 
 export interface CacheArgs extends PlatformContext {
   /** AWS foundation (staging, prod): ElastiCache in its data subnets with its KMS key; absent on local. */
@@ -40,16 +41,14 @@ export class Cache extends pulumi.ComponentResource {
     for (const s of services) this.credentials[s.name] = { user: redisUserName(s), password: password(redisUserName(s)) };
     const gatewayPassword = password("gateway");
     this.exporter = { user: REDIS_EXPORTER_USER, password: password(REDIS_EXPORTER_USER) };
-    const keyPattern = (svc: string) => `${services.find((s) => s.name === svc)!.datastores.redis!.keyPrefix}*`;
+    // One password per user name: services by their user, the rate limiter as `default`.
+    const passwordOf = (user: string): pulumi.Output<string> =>
+      user === GATEWAY_REDIS_USER.name ? gatewayPassword : user === REDIS_EXPORTER_USER ? this.exporter.password : this.credentials[services.find((s) => redisUserName(s) === user)!.name].password;
+    const aclUsers = redisAclUsers(catalog);
 
     if (!args.foundation) {
-      const users: Array<{ name: string; keyPattern: string; password: pulumi.Output<string>; rules?: string }> = [
-        ...services.map((s) => ({ name: this.credentials[s.name].user, keyPattern: keyPattern(s.name), password: this.credentials[s.name].password })),
-        { name: GATEWAY_REDIS_USER.name, keyPattern: GATEWAY_REDIS_USER.keyPattern, password: gatewayPassword },
-        { name: REDIS_EXPORTER_USER, keyPattern: "", password: this.exporter.password, rules: REDIS_EXPORTER_RULES },
-      ];
       const aclFile = pulumi.secret(
-        pulumi.all(users.map((u) => u.password)).apply((pws) => redisAclFile(users.map((u, i) => ({ name: u.name, keyPattern: u.keyPattern, password: pws[i], rules: u.rules })))),
+        pulumi.all(aclUsers.map((u) => passwordOf(u.name))).apply((pws) => redisAclFile(aclUsers.map((u, i) => ({ ...u, password: pws[i] })))),
       );
       declareKubeObjects(redisObjects(aclFile), child);
       this.endpoint = { host: redisHost, port: REDIS_PORT, tls: false };
@@ -62,26 +61,16 @@ export class Cache extends pulumi.ComponentResource {
     const prefix = awsPrefix(config.stack);
     const r = config.redis;
     const subnets = new aws.elasticache.SubnetGroup(`${name}-subnets`, { name: `${prefix}-redis`, subnetIds: f.dataSubnetIds, description: "TradeMaster Redis: data subnets" }, child);
-    const users = [
-      new aws.elasticache.User(
-        `${name}-user-default`,
-        { userId: `${prefix}-default`, userName: GATEWAY_REDIS_USER.name, engine: "redis", accessString: `on ${redisAccessRules(GATEWAY_REDIS_USER.keyPattern)}`, passwords: [gatewayPassword] },
-        child,
-      ),
-      ...services.map(
-        (s) =>
-          new aws.elasticache.User(
-            `${name}-user-${s.name}`,
-            { userId: `${prefix}-${s.name}`, userName: redisUserName(s), engine: "redis", accessString: `on ${redisAccessRules(keyPattern(s.name))}`, passwords: [this.credentials[s.name].password] },
-            child,
-          ),
-      ),
-      new aws.elasticache.User(
-        `${name}-user-${REDIS_EXPORTER_USER}`,
-        { userId: `${prefix}-metrics-exporter`, userName: REDIS_EXPORTER_USER, engine: "redis", accessString: `on ${REDIS_EXPORTER_RULES}`, passwords: [this.exporter.password] },
-        child,
-      ),
-    ];
+    const userId = (u: (typeof aclUsers)[number]) => (u.service ? `${prefix}-${u.service}` : u.name === GATEWAY_REDIS_USER.name ? `${prefix}-default` : `${prefix}-metrics-exporter`);
+    const resourceSuffix = (u: (typeof aclUsers)[number]) => u.service ?? u.name;
+    const users = aclUsers.map(
+      (u) =>
+        new aws.elasticache.User(
+          `${name}-user-${resourceSuffix(u)}`,
+          { userId: userId(u), userName: u.name, engine: "redis", accessString: `on ${u.rules}`, passwords: [passwordOf(u.name)] },
+          child,
+        ),
+    );
     const userGroup = new aws.elasticache.UserGroup(`${name}-users`, { userGroupId: `${prefix}-redis`, engine: "redis", userIds: users.map((u) => u.userId) }, child);
     const slowLog = new aws.cloudwatch.LogGroup(`${name}-slow-log`, { name: `/trademaster/${config.stack}/redis/slow-log`, retentionInDays: 30, kmsKeyId: f.kmsKeys.logs.arn }, child);
     const failover = r.multiAzFailover && r.replicasPerShard >= 1;

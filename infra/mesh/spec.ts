@@ -21,7 +21,7 @@ export const TELEMETRY_API = "telemetry.istio.io/v1";
 export const TRACING_PROVIDER = "otel-tracing";
 export const ACCESS_LOG_PROVIDER = "json-access-log";
 
-/** Circuit breaker + bulkhead + mTLS for one service; WebSocket services get user affinity. */
+/** Circuit breaker + bulkhead + mTLS for one service; WebSocket services keep idle streams open. */
 export function destinationRule(service: ServiceSpec): KubeObject {
   const { pool, outlier } = RESILIENCE_BY_CRITICALITY[service.criticality];
   const websocket = service.routes.some((r) => r.websocket);
@@ -55,10 +55,12 @@ export function destinationRule(service: ServiceSpec): KubeObject {
           baseEjectionTime: `${outlier.baseEjectionTimeSeconds}s`,
           maxEjectionPercent: outlier.maxEjectionPercent,
         },
-        loadBalancer:
-          websocket && service.affinityHeader
-            ? { consistentHash: { httpHeaderName: service.affinityHeader } }
-            : { simple: "LEAST_REQUEST" },
+        // No affinity, WebSocket services included: any pod can serve any user (events reach
+        // the user's pod through Redis, docs/adr/0001-websocket-fan-out.md), and an open stream is
+        // one active request for its whole life, so LEAST_REQUEST balances open streams. A hash
+        // would need a key the browser really sends and would pile a reconnect storm onto the
+        // ring's survivors.
+        loadBalancer: { simple: "LEAST_REQUEST" },
       },
     },
   };

@@ -122,8 +122,8 @@ describe("Redis (local)", () => {
       { name: "default", keyPattern: "ratelimit:*", password: "B".repeat(32) },
     ]);
     expect(file.split("\n").filter(Boolean)).toEqual([
-      `user default reset on >${"B".repeat(32)} ~ratelimit:* resetchannels -@all +@read +@write +@connection -@dangerous`,
-      `user svc-auth reset on >${PW} ~auth:session* resetchannels -@all +@read +@write +@connection -@dangerous`,
+      `user default reset on >${"B".repeat(32)} ~ratelimit:* resetchannels -@all +@read +@write +@connection -@dangerous -scan -randomkey`,
+      `user svc-auth reset on >${PW} ~auth:session* resetchannels -@all +@read +@write +@connection -@dangerous -scan -randomkey`,
     ]);
   });
 

@@ -34,7 +34,7 @@ describe("topics from the catalog", () => {
 
   it("keeps partitions and keys from the catalog", () => {
     expect(byName.get("marketdata.market-data-changed.v1")).toMatchObject({ partitions: 24, partitionKey: "symbol" });
-    expect(byName.get("trading.trade-executed.v1")).toMatchObject({ partitions: 12, partitionKey: "accountId" });
+    expect(byName.get("trading.trade-executed.v1")).toMatchObject({ partitions: 24, partitionKey: "accountId" });
   });
 
   it("prod: RF 3, min ISR 2, no unclean election, 7-day replay and 7-year audit retention", () => {

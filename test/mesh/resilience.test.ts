@@ -127,10 +127,10 @@ describe("circuit breakers and bulkheads", () => {
     expect(Math.min(...critical)).toBeGreaterThan(Math.max(...standard));
   });
 
-  it("pins WebSocket clients to a pod by user and keeps idle connections for an hour", () => {
+  it("balances WebSocket streams by open requests (no affinity on a header browsers cannot send) and keeps idle connections for an hour", () => {
     const ws = catalog.services.find((s) => s.routes.some((r) => r.websocket))!;
     const tp = (destinationRule(ws).spec as { trafficPolicy: { loadBalancer: unknown; connectionPool: { http: { idleTimeout: string } } } }).trafficPolicy;
-    expect(tp.loadBalancer).toEqual({ consistentHash: { httpHeaderName: ws.affinityHeader } });
+    expect(tp.loadBalancer).toEqual({ simple: "LEAST_REQUEST" });
     expect(parseInt(tp.connectionPool.http.idleTimeout, 10)).toBeGreaterThanOrEqual(3600);
     const stream = (virtualService(ws).spec as { http: Array<{ name: string; timeout?: string; retries: { attempts: number } }> }).http.find((h) => h.name === "stream")!;
     // No route timeout: Istio's default is "disabled", and 0s is refused by the 1.29 CRD (>= 1ms).
