@@ -4,11 +4,12 @@
  * arrays, never through a shell. PostgreSQL refuses to run as root: when the tests run as root its
  * server commands run as the `postgres` system user (runuser), as Debian's package creates it.
  */
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
+import { runTool, runToolChecked } from "../../infra/io/spawn";
 
 /** A free TCP port on 127.0.0.1 (bound, read, released). */
 export async function freePort(): Promise<number> {
@@ -197,8 +198,8 @@ export async function startRedis(aclFile: string): Promise<RunningServer> {
 
 /** Directory of initdb/pg_ctl: `pg_config --bindir`, else the newest /usr/lib/postgresql/<v>/bin. */
 export function postgresBinDir(): string | undefined {
-  const fromConfig = spawnSync("pg_config", ["--bindir"], { encoding: "utf8" });
-  if (fromConfig.status === 0) {
+  const fromConfig = which("pg_config") ? runTool("pg_config", ["--bindir"], { timeoutMs: 10_000 }) : undefined;
+  if (fromConfig?.status === 0) {
     const dir = fromConfig.stdout.trim();
     if (fs.existsSync(path.join(dir, "initdb"))) return dir;
   }
@@ -221,11 +222,6 @@ function asPostgresUser(cmd: string, args: string[]): { cmd: string; args: strin
   return { cmd: "runuser", args: ["-u", "postgres", "--", cmd, ...args] };
 }
 
-function run(cmd: string, args: string[]): void {
-  const r = spawnSync(cmd, args, { encoding: "utf8" });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed (${r.status}): ${r.stderr || r.stdout}`);
-}
-
 export interface RunningPostgres extends RunningServer {
   superuser: string;
   superuserPassword: string;
@@ -241,7 +237,7 @@ export async function startPostgres(): Promise<RunningPostgres> {
   const superuserPassword = "Adm1nPassw0rdForTestsOnly";
   fs.writeFileSync(path.join(dir, "pw"), superuserPassword + "\n", { mode: 0o600 });
   if (process.getuid?.() === 0) {
-    const id = spawnSync("id", ["-u", "postgres"], { encoding: "utf8" });
+    const id = runTool("id", ["-u", "postgres"], { timeoutMs: 10_000 });
     if (id.status !== 0) throw new Error("running as root and no `postgres` user to run the server as");
     const uid = Number(id.stdout.trim());
     fs.chownSync(dir, uid, -1);
@@ -250,7 +246,7 @@ export async function startPostgres(): Promise<RunningPostgres> {
   const port = await freePort();
   const pg = (tool: string, args: string[]) => {
     const c = asPostgresUser(path.join(bin, tool), args);
-    run(c.cmd, c.args);
+    runToolChecked(c.cmd, c.args, { timeoutMs: 60_000 });
   };
   pg("initdb", ["-D", data, "-U", superuser, "--pwfile", path.join(dir, "pw"), "--auth-local=scram-sha-256", "--auth-host=scram-sha-256", "-E", "UTF8", "--no-locale"]);
   const options = `-c listen_addresses=127.0.0.1 -c port=${port} -c unix_socket_directories=${dir} -c fsync=off -c max_connections=100`;
@@ -283,9 +279,9 @@ export interface PsqlResult {
 
 /** psql over TCP as `user` (password through PGPASSWORD, never on the command line). */
 export function psql(server: RunningServer, user: string, password: string, database: string, args: string[]): PsqlResult {
-  const r = spawnSync("psql", ["-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", String(server.port), "-U", user, "-d", database, ...args], {
-    encoding: "utf8",
+  const r = runTool("psql", ["-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", String(server.port), "-U", user, "-d", database, ...args], {
     env: { ...process.env, PGPASSWORD: password, PGCONNECT_TIMEOUT: "5", PGSSLMODE: "disable" },
+    timeoutMs: 30_000,
   });
   return { status: r.status ?? -1, stdout: r.stdout.trim(), stderr: r.stderr.trim() };
 }
