@@ -18,7 +18,22 @@ import {
   type Issue,
 } from "../validation/schema";
 
+import { replayMemoryBytes } from "../data/fanout";
+
 export const ENVIRONMENTS = ["local", "staging", "prod"] as const;
+
+/** Memory (GiB) of the ElastiCache node types the replay streams may be sized on (AWS node-type table). */
+export const ELASTICACHE_NODE_MEMORY_GIB: Readonly<Record<string, number>> = {
+  "cache.t4g.small": 1.37,
+  "cache.t4g.medium": 3.09,
+  "cache.m7g.large": 6.38,
+  "cache.m7g.xlarge": 12.93,
+  "cache.r7g.large": 13.07,
+  "cache.r7g.xlarge": 26.32,
+  "cache.r7g.2xlarge": 52.82,
+};
+/** `maxmemory` of the local Redis (infra/data/local.ts redis.conf). */
+export const LOCAL_REDIS_MAXMEMORY_BYTES = 96 * 2 ** 20;
 export type Environment = (typeof ENVIRONMENTS)[number];
 
 const DURATION = /^\d+(s|m|h|d)$/;
@@ -284,6 +299,22 @@ export function crossFieldIssues(c: Parsed): Issue[] {
   // Kafka is the source a lagging bridge catches up from: it must keep at least the replay window.
   if (c.realtime && c.kafka.replayRetentionHours * 3600 < c.realtime.replayWindowSeconds) {
     add("kafka.replayRetentionHours", `at least the replay window (realtime.replayWindowSeconds = ${c.realtime.replayWindowSeconds} s)`, `${c.kafka.replayRetentionHours} h`);
+  }
+  // The replay streams live in Redis: at peak they may take at most half of a node's memory.
+  if (c.realtime) {
+    const need = replayMemoryBytes({ realtime: c.realtime });
+    const gib = (b: number) => `${(b / 2 ** 30).toFixed(2)} GiB`;
+    if (onAws && c.redis.nodeType) {
+      const nodeGib = ELASTICACHE_NODE_MEMORY_GIB[c.redis.nodeType];
+      if (nodeGib === undefined) {
+        add("redis.nodeType", `a node type of the replay sizing table (${Object.keys(ELASTICACHE_NODE_MEMORY_GIB).join(", ")})`, c.redis.nodeType);
+      } else if (need > (nodeGib * 2 ** 30) / 2) {
+        add("redis.nodeType", `a node with at least ${gib(2 * need)} (replay streams need ${gib(need)} at peak: realtime.*)`, `${c.redis.nodeType} (${nodeGib} GiB)`);
+      }
+    }
+    if (!onAws && need > LOCAL_REDIS_MAXMEMORY_BYTES / 2) {
+      add("realtime.peakUserEventsPerSecond", `replay streams within half of the local Redis maxmemory (${gib(LOCAL_REDIS_MAXMEMORY_BYTES)})`, `${gib(need)} needed`);
+    }
   }
   if (c.kafka.replicationFactor > c.kafka.brokers) {
     add("kafka.replicationFactor", `at most the broker count (${c.kafka.brokers})`, `${c.kafka.replicationFactor}`);

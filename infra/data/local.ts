@@ -12,7 +12,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { Catalog, ServiceSpec } from "../catalog/schema";
 import { kafkaUserName } from "../catalog/derive";
 import { PLATFORM_NAMESPACES } from "../cluster/namespaces";
-import type { PlatformConfig } from "../config/schema";
+import { LOCAL_REDIS_MAXMEMORY_BYTES, type PlatformConfig } from "../config/schema";
 import { standardLabels, type KubeObject } from "../kube/object";
 import {
   CNPG_API,
@@ -362,7 +362,7 @@ export function redisObjects(aclFile: pulumi.Input<string>): KubeObject[] {
           "aclfile /etc/redis/acl/users.acl",
           "appendonly yes",
           "dir /data",
-          "maxmemory 96mb",
+          `maxmemory ${LOCAL_REDIS_MAXMEMORY_BYTES / 2 ** 20}mb`,
           "maxmemory-policy volatile-lru",
           "",
         ].join("\n"),

@@ -17,6 +17,7 @@ import type { AwsFoundation } from "../aws";
 import { privateBucket } from "../aws/bucket";
 import { ACCESS_LOG_PREFIXES, logsKeyPolicy } from "../aws/spec";
 import { KONG_PROXY_NODE_PORTS } from "../gateway/identity";
+import { albDeregistrationDelaySeconds } from "../workloads/drain";
 import {
   ALB_SSL_POLICY,
   CACHING_OPTIMIZED_POLICY_ID,
@@ -101,7 +102,8 @@ export class AwsEdge extends pulumi.ComponentResource {
         targetType: "instance",
         protocol: "HTTPS",
         port: KONG_PROXY_NODE_PORTS.tls,
-        deregistrationDelay: 30,
+        // A node leaving the group keeps its streams for Kong's whole drain (infra/workloads/drain.ts).
+        deregistrationDelay: albDeregistrationDelaySeconds(config),
         // Kong answers 404 for an unknown path: any Kong answer proves the proxy is up.
         healthCheck: { protocol: "HTTPS", path: "/", matcher: "200-404", interval: 10, healthyThreshold: 2, unhealthyThreshold: 3, timeout: 5 },
         tags,

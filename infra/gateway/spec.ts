@@ -14,7 +14,9 @@
  *   buckets (1, 2, 5, 7, 10, 15, 20, 25, 30, 40, 50, 60, 70, 80, 90, 100, 200, 300, ... ms) already
  *   hold 50 and 200 ms, and the OSS plugin cannot change them;
  * - opentelemetry: traces to the collector over OTLP/HTTP, W3C context;
- * - jwt: on authenticated routes only.
+ * - jwt: on authenticated routes only; WebSocket routes take a short-lived stream token from a
+ *   cookie (browsers cannot set headers on the handshake), never from the query string: URLs
+ *   land in the ALB, CloudFront, Kong and Envoy access logs, cookies in none of them.
  * Compression: Kong OSS has no compression plugin; gzip is switched on with Kong's nginx directive
  * injection (`nginx_proxy_gzip*` in kongEnv) for JSON/text bodies above 1 KiB.
  */
@@ -33,6 +35,7 @@ import {
   KONG_PROXY_CONTAINER_PORT,
   KONG_PROXY_NODE_PORTS,
 } from "./identity";
+import { kongDrain } from "../workloads/drain";
 import { API_RESPONSE_HEADERS, LEAKY_RESPONSE_HEADERS } from "./security-headers";
 
 export const GATEWAY_API = "gateway.networking.k8s.io/v1";
@@ -43,6 +46,8 @@ export const REDIS_SECRET = "kong-rate-limit-redis";
 /** Key of the Redis password in its Secret, JSON-encoded as KIC configPatches require. */
 export const REDIS_SECRET_KEY = "password-json";
 export const JWT_PLUGIN = "jwt-auth";
+/** The jwt plugin of WebSocket routes: the browser's short-lived stream token in a cookie. */
+export const JWT_STREAM_PLUGIN = "jwt-stream";
 
 /** Where the rate limiter's counters live. */
 export interface RateLimitRedis {
@@ -160,6 +165,43 @@ export function jwtPlugin(namespace: string): KongPlugin {
   };
 }
 
+/**
+ * The jwt plugin of WebSocket routes: the same issuer and checks, the token read from the stream
+ * cookie (or the Authorization header of non-browser clients), never from a query parameter, and
+ * refused when it lives longer than the stream token TTL: a leaked stream token is useless within
+ * a minute, and a regular access token cannot open a stream.
+ */
+export function streamJwtPlugin(namespace: string, config: Pick<PlatformConfig, "realtime">): KongPlugin {
+  const plugin = jwtPlugin(namespace);
+  return {
+    ...plugin,
+    metadata: { ...plugin.metadata, name: JWT_STREAM_PLUGIN },
+    config: {
+      ...plugin.config,
+      maximum_expiration: config.realtime.streamTokenTtlSeconds,
+      cookie_names: [config.realtime.streamTokenCookie],
+      header_names: ["authorization"],
+      uri_param_names: [],
+    },
+  };
+}
+
+/** The cookie the auth service sets with the stream token (path-scoped to the WebSocket routes). */
+export function streamTokenCookieAttributes(config: Pick<PlatformConfig, "realtime">, catalog: Catalog): { name: string; path: string; maxAgeSeconds: number; attributes: string } {
+  const wsPaths = catalog.services.flatMap((s) => exposedRoutes(s).filter((r) => r.websocket).map((r) => r.path));
+  // The longest common leading segment of every WebSocket route: the cookie goes nowhere else.
+  const segments = wsPaths.map((p) => p.split("/").filter(Boolean));
+  const common: string[] = [];
+  for (let i = 0; segments.length && segments.every((seg) => seg[i] !== undefined && seg[i] === segments[0][i]); i++) common.push(segments[0][i]);
+  const path = `/${common.join("/")}`;
+  return {
+    name: config.realtime.streamTokenCookie,
+    path,
+    maxAgeSeconds: config.realtime.streamTokenTtlSeconds,
+    attributes: `Path=${path}; Max-Age=${config.realtime.streamTokenTtlSeconds}; HttpOnly; Secure; SameSite=Strict`,
+  };
+}
+
 export function gatewayClass(): KubeObject {
   return {
     apiVersion: GATEWAY_API,
@@ -227,7 +269,7 @@ export function httpRoute(config: PlatformConfig, service: ServiceSpec): KubeObj
             // request must carry the service's mesh host to get its VirtualService and mTLS.
             { type: "URLRewrite", urlRewrite: { hostname: serviceHost(service) } },
             ...(r.authenticated
-              ? [{ type: "ExtensionRef", extensionRef: { group: "configuration.konghq.com", kind: "KongPlugin", name: JWT_PLUGIN } }]
+              ? [{ type: "ExtensionRef", extensionRef: { group: "configuration.konghq.com", kind: "KongPlugin", name: r.websocket ? JWT_STREAM_PLUGIN : JWT_PLUGIN } }]
               : []),
           ],
           backendRefs: [{ kind: "Service", name: service.name, port: service.ports.http }],
@@ -281,11 +323,15 @@ export function gatewayObjects(config: PlatformConfig, catalog: Catalog, redis: 
   const authNamespaces = [
     ...new Set(catalog.services.filter((s) => exposedRoutes(s).some((r) => r.authenticated)).map((s) => s.namespace)),
   ].sort();
+  const streamNamespaces = [
+    ...new Set(catalog.services.filter((s) => exposedRoutes(s).some((r) => r.authenticated && r.websocket)).map((s) => s.namespace)),
+  ].sort();
   return [
     gatewayClass(),
     gateway(config, catalog),
     ...globalPlugins(config, redis),
     ...authNamespaces.map(jwtPlugin),
+    ...streamNamespaces.map((ns) => streamJwtPlugin(ns, config)),
     ...catalog.services.map((s) => httpRoute(config, s)).filter((o): o is KubeObject => o !== undefined),
   ];
 }
@@ -327,6 +373,9 @@ export function kongChartValues(config: PlatformConfig, catalog: Catalog): Recor
     gateway: {
       image: { ...KONG_IMAGE },
       replicaCount: config.gateway.replicas,
+      // Drain: stop taking connections, then let WebSocket streams go over the drain window.
+      lifecycle: { preStop: { exec: { command: kongDrain(config).quitCommand } } },
+      terminationGracePeriodSeconds: kongDrain(config).terminationGracePeriodSeconds,
       deployment: { serviceAccount: { create: true, name: KONG_GATEWAY_SERVICE_ACCOUNT } },
       env: kongEnv(config),
       // AWS: the edge load balancer targets the nodes on fixed ports (infra/edge).

@@ -19,10 +19,11 @@ export function sidecarAnnotations(config: PlatformConfig, catalog: Catalog): Re
   };
 }
 
-/** Annotations merged into each service's pod template. */
-export function proxyPodAnnotations(config: PlatformConfig, catalog: Catalog): Record<string, string> {
+/** Annotations merged into each service's pod template; `drainSeconds` for pods holding streams. */
+export function proxyPodAnnotations(config: PlatformConfig, catalog: Catalog, drainSeconds = 0): Record<string, string> {
   return {
     ...sidecarAnnotations(config, catalog),
+    "proxy.istio.io/config": JSON.stringify(meshProxyConfig(drainSeconds)),
     // Limits keep a misbehaving proxy from starving the app container on a shared node.
     "sidecar.istio.io/proxyCPULimit": "1",
     "sidecar.istio.io/proxyMemoryLimit": "256Mi",

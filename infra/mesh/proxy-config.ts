@@ -30,13 +30,22 @@ export const PROXY_STATS_INCLUSION_REGEXPS: readonly string[] = [
 export interface MeshProxyConfig {
   holdApplicationUntilProxyStarts: boolean;
   proxyStatsMatcher: { inclusionRegexps: string[] };
+  /** Pods that hold long-lived streams: how long the proxy keeps draining after SIGTERM. */
+  terminationDrainDuration?: string;
+  proxyMetadata?: Record<string, string>;
 }
 
-export function meshProxyConfig(): MeshProxyConfig {
+/**
+ * Proxy config; `drainSeconds` > 0 for pods that hold streams: Istio 1.29 injects a native
+ * sidecar (stopped after the app), and where native sidecars are off the proxy still keeps the
+ * app's streams for the whole drain and exits as soon as the last one is closed.
+ */
+export function meshProxyConfig(drainSeconds = 0): MeshProxyConfig {
   return {
     // Start the app only when its proxy is ready: no failed first calls at pod start.
     holdApplicationUntilProxyStarts: true,
     proxyStatsMatcher: { inclusionRegexps: [...PROXY_STATS_INCLUSION_REGEXPS] },
+    ...(drainSeconds > 0 ? { terminationDrainDuration: `${drainSeconds}s`, proxyMetadata: { EXIT_ON_ZERO_ACTIVE_CONNECTIONS: "true" } } : {}),
   };
 }
 

@@ -17,6 +17,9 @@ import type { ServiceConnection } from "../contracts";
 import { standardLabels, type KubeObject } from "../kube/object";
 import { gatewayUpstreamServiceAnnotations } from "../gateway/service-annotations";
 import { proxyPodAnnotations } from "../mesh/pod-annotations";
+import { fanoutSettings } from "../data/fanout";
+import { streamTokenCookieAttributes } from "../gateway/spec";
+import { holdsStreams, serviceDrain } from "./drain";
 
 export const RUN_AS_USER = 10001;
 
@@ -66,6 +69,9 @@ export function settingsFor(inputs: WorkloadInputs): Record<string, pulumi.Input
   };
   if (service.produces.length) {
     settings.KAFKA_PRODUCE_TOPICS = service.produces.map(topicName).join(",");
+    // The record key of each topic (catalog partitionKey): per-key ordering holds only if every
+    // producer keys its records by it.
+    settings.KAFKA_PARTITION_KEYS = service.produces.map((ref) => `${topicName(ref)}=${topics.get(ref)?.partitionKey ?? ""}`).join(",");
     // Ordering per key and no duplicates on producer retry (INT-001).
     settings.KAFKA_PRODUCER_ACKS = "all";
     settings.KAFKA_PRODUCER_ENABLE_IDEMPOTENCE = "true";
@@ -83,6 +89,19 @@ export function settingsFor(inputs: WorkloadInputs): Record<string, pulumi.Input
   if (service.datastores.redis) {
     settings.CACHE_KEY_PREFIX = service.datastores.redis.keyPrefix;
     settings.CACHE_TTL_SECONDS = String(service.datastores.redis.ttlSeconds);
+  }
+  if (holdsStreams(service)) {
+    settings.WS_DRAIN_SECONDS = String(serviceDrain(service, config).drainSeconds);
+    // Browsers send Origin on the handshake: only the app's origins may open a stream.
+    settings.WS_ALLOWED_ORIGINS = config.gateway.corsOrigins.join(",");
+    settings.WS_STREAM_TOKEN_COOKIE = config.realtime.streamTokenCookie;
+    if (service.datastores.redis?.channelPrefix) Object.assign(settings, fanoutSettings(service, config));
+  }
+  if (service.issuesTokens) {
+    const cookie = streamTokenCookieAttributes(config, inputs.catalog);
+    settings.STREAM_TOKEN_TTL_SECONDS = String(cookie.maxAgeSeconds);
+    settings.STREAM_TOKEN_COOKIE = cookie.name;
+    settings.STREAM_TOKEN_COOKIE_ATTRIBUTES = cookie.attributes;
   }
   if (service.runtime === "jvm") {
     settings.JAVA_TOOL_OPTIONS = `-XX:MaxRAMPercentage=${service.jvmMaxRamPercentage} -XX:+UseG1GC -XX:+ExitOnOutOfMemoryError -Djava.io.tmpdir=/tmp`;
@@ -131,6 +150,7 @@ export function workloadObjects(inputs: WorkloadInputs): KubeObject[] {
   const meta = (name: string) => ({ name, namespace: ns, labels });
   const hasSecrets = Object.keys(inputs.connection.secrets).length > 0;
   const image = `${inputs.imageRepository ?? service.image.repository}:${service.image.tag}`;
+  const drain = serviceDrain(service, config);
 
   const objects: KubeObject[] = [
     {
@@ -206,6 +226,8 @@ export function workloadObjects(inputs: WorkloadInputs): KubeObject[] {
       seccompProfile: { type: "RuntimeDefault" },
     },
     volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
+    // Out of the endpoints first, then SIGTERM (no shell needed: the kubelet sleeps).
+    lifecycle: { preStop: { sleep: { seconds: drain.preStopSleepSeconds } } },
   };
 
   objects.push({
@@ -220,13 +242,13 @@ export function workloadObjects(inputs: WorkloadInputs): KubeObject[] {
       template: {
         metadata: {
           labels,
-          annotations: { ...proxyPodAnnotations(config, inputs.catalog), ...metricsAnnotations(service) },
+          annotations: { ...proxyPodAnnotations(config, inputs.catalog, drain.drainSeconds > 0 ? drain.preStopSleepSeconds + drain.drainSeconds : 0), ...metricsAnnotations(service) },
         },
         spec: {
           serviceAccountName: serviceAccountName(service),
           automountServiceAccountToken: false,
           priorityClassName: PRIORITY_CLASS[service.criticality],
-          terminationGracePeriodSeconds: service.routes.some((r) => r.websocket) ? 60 : 30,
+          terminationGracePeriodSeconds: drain.terminationGracePeriodSeconds,
           securityContext: {
             runAsNonRoot: true,
             runAsUser: RUN_AS_USER,
