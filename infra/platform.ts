@@ -5,6 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { ClusterAddons } from "./addons";
+import { EventAutoscaler } from "./addons/keda";
 import { AwsFoundation } from "./aws";
 import { DeployRunner } from "./aws/deploy-runner";
 import { ClusterBase } from "./cluster";
@@ -58,6 +59,8 @@ export function definePlatform(ctx: PlatformContext): PlatformOutputs {
   new Observability("observability", { ...ctx, exporterTargets: data.exporterTargets }, afterStorage);
 
   const signing = new TokenSigning("token-signing", ctx);
+  // Kafka consumers scale on lag as well as CPU (their ScaledObjects wait for KEDA's CRDs).
+  const autoscaler = new EventAutoscaler("autoscaling", ctx, afterCluster);
 
   for (const service of catalog.services) {
     const connection = data.connections[service.name];
@@ -69,6 +72,7 @@ export function definePlatform(ctx: PlatformContext): PlatformOutputs {
         connection: service.issuesTokens ? withSigningKey(connection, signing) : connection,
         zones: target.zones,
         imageRepository: target.imageRepositories[service.name],
+        autoscaler: autoscaler.chart,
       },
       { ...onCluster, dependsOn: [cluster, ...mesh.controlPlane] },
     );

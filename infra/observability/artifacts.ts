@@ -9,6 +9,7 @@
 import * as yaml from "js-yaml";
 import type { PlatformContext } from "../contracts";
 import { alertmanagerYaml, PLACEHOLDERS } from "./alertmanager";
+import { CONSISTENCY_RULE_FILE, consistencyRuleFile } from "./consistency";
 import { MARKET_CLOCK_FILE, promtoolTestFiles, sliRuleFileName } from "./promtool-tests";
 import { PLATFORM_HEALTH_RULE_FILE, platformHealthRuleFile, platformHealthTestFile } from "./self-alerts";
 import { baseWindow, marketClockGroup, ruleOptions, serviceRuleGroups, sliDefinitions, type RuleFile } from "./slo";
@@ -24,6 +25,7 @@ export function prometheusRuleFiles(ctx: PlatformContext): Record<string, RuleFi
     });
   }
   files[PLATFORM_HEALTH_RULE_FILE] = platformHealthRuleFile(ctx.catalog, ctx.config);
+  files[CONSISTENCY_RULE_FILE] = consistencyRuleFile(ctx.catalog, ctx.config);
   return files;
 }
 

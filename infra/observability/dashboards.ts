@@ -11,6 +11,7 @@ import { consumerGroupId } from "../catalog/derive";
 import { PLATFORM_NAMESPACES } from "../cluster/namespaces";
 import type { PlatformConfig } from "../config/schema";
 import { standardLabels, type KubeObject } from "../kube/object";
+import { consistencyPanelQueries } from "./consistency";
 import { baseWindow, ruleOptions, SERIES, sliDefinitions } from "./slo";
 
 type Dashboard = ReturnType<DashboardBuilder["build"]>;
@@ -65,6 +66,7 @@ export function platformDashboard(catalog: Catalog): Dashboard {
   d.withPanel(panel("Postgres: connections and deadlocks", ["sum by (datname) (pg_stat_database_numbackends)", "sum(rate(pg_stat_database_deadlocks[5m]))"]));
   d.withPanel(panel("Mesh: outlier ejections and pool overflows", ["sum by (cluster_name) (envoy_cluster_outlier_detection_ejections_active)", "sum by (cluster_name) (rate(envoy_cluster_upstream_rq_pending_overflow[5m]))"]));
   d.withPanel(panel("Elasticsearch cluster health", ["max(elasticsearch_cluster_health_status{color=\"green\"})"]));
+  for (const q of consistencyPanelQueries(catalog)) d.withPanel(panel(q.title, q.exprs, q.unit));
   return d.build();
 }
 

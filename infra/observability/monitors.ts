@@ -19,6 +19,7 @@ import type { Catalog, ServiceSpec } from "../catalog/schema";
 import { MESHED_PLATFORM_NAMESPACES, PLATFORM_NAMESPACES } from "../cluster/namespaces";
 import type { PlatformConfig } from "../config/schema";
 import { standardLabels, type KubeObject } from "../kube/object";
+import { consistencyRuleFile } from "./consistency";
 import { platformHealthRuleFile } from "./self-alerts";
 import { ruleOptions, sloRuleFiles, type RuleFile } from "./slo";
 
@@ -126,5 +127,6 @@ export function monitoringObjects(catalog: Catalog, config: PlatformConfig): Kub
     gatewaySidecarsPodMonitor(config),
     ...Object.entries(rules).map(([name, file]) => prometheusRule(name, file)),
     prometheusRule("platform-health", platformHealthRuleFile(catalog, config)),
+    prometheusRule("consistency", consistencyRuleFile(catalog, config)),
   ];
 }

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { ServiceSpec } from "../catalog/schema";
 import type { PlatformContext, ServiceConnection } from "../contracts";
 import { declareKubeObject } from "../kube/object";
+import { KEDA_API } from "../addons/keda/spec";
 import { controllerOwnedFields, workloadObjects } from "./spec";
 
 export interface ServiceWorkloadArgs extends PlatformContext {
@@ -14,9 +15,11 @@ export interface ServiceWorkloadArgs extends PlatformContext {
   zones: string[];
   /** Image repository override (ECR on AWS). */
   imageRepository?: string;
+  /** The KEDA release: a consumer's ScaledObject and TriggerAuthentication wait for its CRDs. */
+  autoscaler?: pulumi.Resource;
 }
 
-/** Deployment, Service, ServiceAccount, ConfigMap, Secret, HPA and PDB of one service. */
+/** Deployment, Service, ServiceAccount, ConfigMap, Secret, HPA (or KEDA ScaledObject) and PDB of one service. */
 export class ServiceWorkload extends pulumi.ComponentResource {
   constructor(name: string, args: ServiceWorkloadArgs, opts?: pulumi.ComponentResourceOptions) {
     super("trademaster:workloads:ServiceWorkload", name, {}, opts);
@@ -30,10 +33,13 @@ export class ServiceWorkload extends pulumi.ComponentResource {
       zones: args.zones,
       connection: args.connection,
     });
+    // Autoscaling objects are not pods (no sidecar to wait for), but their CRDs come with KEDA.
+    const afterKeda = { parent: this, dependsOn: args.autoscaler ? [args.autoscaler] : [] };
     for (const o of objects) {
       // The HPA owns the replica count after creation: an update must not scale the service down.
       const owned = controllerOwnedFields(o, objects);
-      declareKubeObject(o, owned.length ? { ...children, ignoreChanges: owned } : children);
+      const base = o.apiVersion === KEDA_API ? afterKeda : children;
+      declareKubeObject(o, owned.length ? { ...base, ignoreChanges: owned } : base);
     }
     this.registerOutputs({ service: args.service.name });
   }

@@ -19,6 +19,7 @@ import { gatewayUpstreamServiceAnnotations } from "../gateway/service-annotation
 import { proxyPodAnnotations } from "../mesh/pod-annotations";
 import { fanoutSettings } from "../data/fanout";
 import { streamTokenCookieAttributes } from "../gateway/spec";
+import { consumerScalingObjects, CPU_TARGET_PERCENT, KEDA_API, SCALING_BEHAVIOR } from "../addons/keda/spec";
 import { holdsStreams, serviceDrain } from "./drain";
 
 export const RUN_AS_USER = 10001;
@@ -94,14 +95,15 @@ export function settingsFor(inputs: WorkloadInputs): Record<string, pulumi.Input
     settings.WS_DRAIN_SECONDS = String(serviceDrain(service, config).drainSeconds);
     // Browsers send Origin on the handshake: only the app's origins may open a stream.
     settings.WS_ALLOWED_ORIGINS = config.gateway.corsOrigins.join(",");
-    settings.WS_STREAM_TOKEN_COOKIE = config.realtime.streamTokenCookie;
+    settings.WS_STREAM_COOKIE = config.realtime.streamTokenCookie;
     if (service.datastores.redis?.channelPrefix) Object.assign(settings, fanoutSettings(service, config));
   }
   if (service.issuesTokens) {
     const cookie = streamTokenCookieAttributes(config, inputs.catalog);
-    settings.STREAM_TOKEN_TTL_SECONDS = String(cookie.maxAgeSeconds);
-    settings.STREAM_TOKEN_COOKIE = cookie.name;
-    settings.STREAM_TOKEN_COOKIE_ATTRIBUTES = cookie.attributes;
+    // Names avoid "TOKEN": the ConfigMap holds settings, the signing key stays in the Secret.
+    settings.STREAM_COOKIE_TTL_SECONDS = String(cookie.maxAgeSeconds);
+    settings.STREAM_COOKIE_NAME = cookie.name;
+    settings.STREAM_COOKIE_ATTRIBUTES = cookie.attributes;
   }
   if (service.runtime === "jvm") {
     settings.JAVA_TOOL_OPTIONS = `-XX:MaxRAMPercentage=${service.jvmMaxRamPercentage} -XX:+UseG1GC -XX:+ExitOnOutOfMemoryError -Djava.io.tmpdir=/tmp`;
@@ -297,7 +299,13 @@ export function workloadObjects(inputs: WorkloadInputs): KubeObject[] {
       ],
     },
   });
-  objects.push({
+  const bootstrapServers = inputs.connection.config.KAFKA_BOOTSTRAP_SERVERS;
+  if (service.consumes.length > 0 && bootstrapServers !== undefined) {
+    // Consumers scale on their group's lag as well as CPU: KEDA owns their HPA.
+    objects.push(
+      ...consumerScalingObjects({ service, config, bootstrapServers, credentialsSecret: secretName(service), caCertificatePem: inputs.connection.config.KAFKA_SSL_CA_PEM }),
+    );
+  } else objects.push({
     apiVersion: "autoscaling/v2",
     kind: "HorizontalPodAutoscaler",
     metadata: meta(service.name),
@@ -305,12 +313,9 @@ export function workloadObjects(inputs: WorkloadInputs): KubeObject[] {
       scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: service.name },
       minReplicas: sizing.replicas,
       maxReplicas: sizing.maxReplicas,
-      metrics: [{ type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 70 } } }],
-      behavior: {
-        // Scale up fast for market open, down slowly so a lull does not drop warm pods.
-        scaleUp: { stabilizationWindowSeconds: 0, policies: [{ type: "Percent", value: 100, periodSeconds: 30 }] },
-        scaleDown: { stabilizationWindowSeconds: 300, policies: [{ type: "Pods", value: 1, periodSeconds: 60 }] },
-      },
+      metrics: [{ type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: CPU_TARGET_PERCENT } } }],
+      // Scale up fast for market open, down slowly so a lull does not drop warm pods.
+      behavior: structuredClone(SCALING_BEHAVIOR),
     },
   });
   objects.push({
@@ -329,13 +334,14 @@ export function workloadObjects(inputs: WorkloadInputs): KubeObject[] {
 
 /**
  * Fields of an object that another controller owns after creation, so `pulumi up` must not reset
- * them: a Deployment's `spec.replicas` once an HPA of the same objects scales it (the catalog's
+ * them: a Deployment's `spec.replicas` once an HPA or a KEDA ScaledObject of the same objects scales it (the catalog's
  * replica count is the first size and, through the HPA's minReplicas, the floor).
  */
 export function controllerOwnedFields(obj: KubeObject, objects: KubeObject[]): string[] {
   if (obj.apiVersion !== "apps/v1" || obj.kind !== "Deployment") return [];
   const scaled = objects.some((o) => {
-    if (o.kind !== "HorizontalPodAutoscaler" || o.metadata.namespace !== obj.metadata.namespace) return false;
+    const scaler = o.kind === "HorizontalPodAutoscaler" || (o.apiVersion === KEDA_API && o.kind === "ScaledObject");
+    if (!scaler || o.metadata.namespace !== obj.metadata.namespace) return false;
     const target = (o.spec as { scaleTargetRef?: { apiVersion?: string; kind?: string; name?: string } } | undefined)?.scaleTargetRef;
     return target?.apiVersion === "apps/v1" && target.kind === "Deployment" && target.name === obj.metadata.name;
   });

@@ -64,17 +64,22 @@ describe.each(STACKS)("workloads of the %s stack", (stack) => {
     }
   });
 
-  it("gives every service a Service, ServiceAccount, HPA and PDB matching its replicas", async () => {
+  it("gives every service a Service, ServiceAccount, PDB and an autoscaler matching its replicas (KEDA for Kafka consumers, HPA otherwise)", async () => {
     const plan = await planFor(stack);
     const named = (kind: string) =>
       new Map(kubeOfKind(plan, kind).map((r) => [`${r.inputs.metadata.namespace}/${r.inputs.metadata.name}`, r.inputs as Record<string, unknown>]));
-    const [svcs, sas, hpas, pdbs] = ["Service", "ServiceAccount", "HorizontalPodAutoscaler", "PodDisruptionBudget"].map(named);
+    const [svcs, sas, hpas, pdbs, scaled] = ["Service", "ServiceAccount", "HorizontalPodAutoscaler", "PodDisruptionBudget", "ScaledObject"].map(named);
     for (const s of catalog.services) {
       const key = `${s.namespace}/${s.name}`;
       expect(svcs.has(key) && sas.has(key) && pdbs.has(key), key).toBe(true);
-      const hpa = hpas.get(key)!.spec as { minReplicas: number; maxReplicas: number };
-      expect(hpa.minReplicas).toBe(s.environments[stack].replicas);
-      expect(hpa.maxReplicas).toBe(s.environments[stack].maxReplicas);
+      // Never both: KEDA's webhook refuses a ScaledObject whose Deployment another HPA scales.
+      expect(hpas.has(key) !== scaled.has(key), key).toBe(true);
+      const { min, max } = scaled.has(key)
+        ? (({ minReplicaCount, maxReplicaCount }) => ({ min: minReplicaCount, max: maxReplicaCount }))(scaled.get(key)!.spec as { minReplicaCount: number; maxReplicaCount: number })
+        : (({ minReplicas, maxReplicas }) => ({ min: minReplicas, max: maxReplicas }))(hpas.get(key)!.spec as { minReplicas: number; maxReplicas: number });
+      expect(scaled.has(key), key).toBe(s.consumes.length > 0);
+      expect(min).toBe(s.environments[stack].replicas);
+      expect(max).toBe(s.environments[stack].maxReplicas);
     }
   });
 
