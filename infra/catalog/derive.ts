@@ -6,6 +6,16 @@ export function consumerGroupId(service: Pick<ServiceSpec, "name">): string {
   return `tm.${service.name}`;
 }
 
+/** Prefix of the per-pod consumer groups of a service's broadcast topics (`tm.<service>.pod.<pod>`). */
+export function broadcastGroupPrefix(service: Pick<ServiceSpec, "name">): string {
+  return `${consumerGroupId(service)}.pod.`;
+}
+
+/** Topics a service consumes through its shared group (broadcast topics excluded). */
+export function sharedConsumes(service: Pick<ServiceSpec, "consumes" | "broadcast">): string[] {
+  return service.consumes.filter((t) => !service.broadcast.includes(t));
+}
+
 /** Dead-letter topic of a consumer group (only services that consume get one). */
 export function deadLetterTopicName(service: Pick<ServiceSpec, "name">): string {
   return `dlq.${service.name}.v1`;

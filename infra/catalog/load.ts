@@ -5,6 +5,7 @@
 import * as path from "node:path";
 import { CONFIG_LIMITS, parseYaml, readTextFile, shownPath } from "../io/read";
 import { parseDocument, ValidationError, type Issue } from "../validation/schema";
+import { sharedConsumes } from "./derive";
 import { catalogCheck, type Catalog } from "./schema";
 
 /** The catalog shipped with the platform. */
@@ -83,6 +84,9 @@ export function referenceIssues(c: Catalog): Issue[] {
         }
       });
     }
+    s.broadcast.forEach((t, j) => {
+      if (!s.consumes.includes(t)) issues.push({ path: `${at}.broadcast[${j}]`, expected: `a topic the service consumes (${s.consumes.join(", ")})`, found: `"${t}"` });
+    });
     if (s.criticality === "critical" && !s.slo) {
       issues.push({ path: `${at}.slo`, expected: `an SLO (service "${s.name}" is critical)`, found: "nothing (missing)" });
     }
@@ -112,7 +116,7 @@ export function referenceIssues(c: Catalog): Issue[] {
   }
   // Every member of a consumer group needs a partition: maxReplicas may not exceed the partitions.
   c.topics.forEach((t, i) => {
-    for (const s of c.services.filter((svc) => svc.consumes.includes(t.name))) {
+    for (const s of c.services.filter((svc) => sharedConsumes(svc).includes(t.name))) {
       for (const [env, sizing] of Object.entries(s.environments)) {
         if (sizing.maxReplicas > t.partitions) {
           issues.push({

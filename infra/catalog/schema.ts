@@ -116,6 +116,12 @@ const service = obj({
   calls: optional(list(dnsLabel), [] as string[]),
   produces: optional(list(dnsLabel), [] as string[]),
   consumes: optional(list(dnsLabel), [] as string[]),
+  /**
+   * Consumed topics every pod reads in full, each pod in a consumer group of its own (prefix
+   * `tm.<service>.pod.`), instead of sharing the service's group: the quotes each WebSocket pod
+   * pushes to its own subscribers. Must also be listed in `consumes`.
+   */
+  broadcast: optional(list(dnsLabel), [] as string[]),
   datastores: optional(
     obj({
       postgres: optional(obj({ database: str({ pattern: /^[a-z][a-z0-9_]*$/, patternName: "a SQL identifier" }), poolSize: optional(int({ min: 1, max: 100 }), 10) })),

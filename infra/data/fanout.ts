@@ -6,8 +6,9 @@
  *      the stream's TTL to the replay window;
  *   2. publishes the stream entry id and event on U's channel (`<prefix>user:<U>`), which the
  *      pod(s) holding U's sockets subscribed to when U connected.
- * Quotes are not per user: they go to `<prefix>md:<symbol>` and are not replayed (a reconnecting
- * client reads the current quote). On reconnect a client sends its last entry id and the pod
+ * Quotes are not per user and not replayed: every pod reads the quote topic itself (a consumer
+ * group per pod, catalog `broadcast`) and pushes to its own subscribers; a reconnecting client
+ * reads the current quote. On reconnect a client sends its last entry id and the pod
  * replays `XRANGE <stream> (<id> +`; an id older than the stream's first entry means the window
  * was exceeded and the client reloads its state over the REST API.
  * The names and settings reach the gateway through its ConfigMap ({@link fanoutSettings}).
@@ -20,8 +21,6 @@ export interface FanoutNames {
   replayStream(userId: string): string;
   /** Per-user live channel. */
   userChannel(userId: string): string;
-  /** Per-symbol quote channel. */
-  marketDataChannel(symbol: string): string;
 }
 
 const ID = /^[A-Za-z0-9._-]{1,128}$/;
@@ -45,7 +44,6 @@ export function fanoutNames(service: ServiceSpec): FanoutNames {
   return {
     replayStream: (u) => `${keys}replay:${checked("user id", u)}`,
     userChannel: (u) => `${channels}user:${checked("user id", u)}`,
-    marketDataChannel: (sym) => `${channels}md:${checked("symbol", sym)}`,
   };
 }
 
@@ -82,14 +80,13 @@ export function replayCommand(names: FanoutNames, userId: string, lastEntryId: s
   return ["XRANGE", names.replayStream(userId), `(${lastEntryId}`, "+"];
 }
 
-/** Settings of the fan-out service's ConfigMap (templates use `{userId}` / `{symbol}`). */
+/** Settings of the fan-out service's ConfigMap (templates use `{userId}`). */
 export function fanoutSettings(service: ServiceSpec, config: Pick<PlatformConfig, "realtime">): Record<string, string> {
   const names = fanoutNames(service);
   const bounds = replayBounds(config);
   return {
     WS_REPLAY_STREAM_KEY: names.replayStream("USER").replace(/USER$/, "{userId}"),
     WS_USER_CHANNEL: names.userChannel("USER").replace(/USER$/, "{userId}"),
-    WS_MARKET_DATA_CHANNEL: names.marketDataChannel("SYMBOL").replace(/SYMBOL$/, "{symbol}"),
     WS_REPLAY_TTL_SECONDS: String(bounds.ttlSeconds),
     WS_REPLAY_MAX_EVENTS: String(bounds.maxEvents),
   };

@@ -226,7 +226,7 @@ export class EventBus extends pulumi.ComponentResource {
       // Deleting a topic deletes its events: protected like any other data.
       new kafka.Topic(`${name}-topic-${t.name}`, { name: t.name, partitions: t.partitions, replicationFactor: t.replicationFactor, config: t.config }, { ...onKafka, protect });
     }
-    const allow = (resourceName: string, user: string, rule: { operation: string; resourceType: string; resourceName: string }) =>
+    const allow = (resourceName: string, user: string, rule: { operation: string; resourceType: string; resourceName: string; patternType?: "literal" | "prefixed" }) =>
       new kafka.Acl(
         resourceName,
         {
@@ -236,7 +236,7 @@ export class EventBus extends pulumi.ComponentResource {
           aclPermissionType: "Allow",
           aclResourceType: rule.resourceType,
           aclResourceName: rule.resourceName,
-          resourcePatternTypeFilter: "Literal",
+          resourcePatternTypeFilter: rule.patternType === "prefixed" ? "Prefixed" : "Literal",
         },
         onKafka,
       );

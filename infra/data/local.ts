@@ -160,7 +160,7 @@ export function strimziUser(service: ServiceSpec, acls: AclRule[], password: pul
       authorization: {
         type: "simple",
         acls: acls.map((a) => ({
-          resource: { type: a.resourceType === "Topic" ? "topic" : "group", name: a.resourceName, patternType: "literal" },
+          resource: { type: a.resourceType === "Topic" ? "topic" : "group", name: a.resourceName, patternType: a.patternType === "prefixed" ? "prefix" : "literal" },
           operations: [a.operation],
           host: "*",
           type: "allow",

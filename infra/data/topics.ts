@@ -7,7 +7,7 @@
  * topics it consumes, reads offsets only of its own group, and owns only its own dead-letter topic.
  */
 import type { Catalog, ServiceSpec, TopicSpec } from "../catalog/schema";
-import { consumerGroupId, deadLetterTopicName, kafkaUserName, topicsByName } from "../catalog/derive";
+import { broadcastGroupPrefix, consumerGroupId, deadLetterTopicName, kafkaUserName, topicsByName } from "../catalog/derive";
 import type { PlatformConfig } from "../config/schema";
 
 type KafkaConfig = PlatformConfig["kafka"];
@@ -82,7 +82,7 @@ export function topicDefinitions(catalog: Catalog, kafka: KafkaConfig): TopicDef
 export type AclResourceType = "Topic" | "Group";
 export type AclOperation = "Read" | "Write" | "Describe";
 
-/** One allow rule for one principal on one literal resource. */
+/** One allow rule for one principal on one resource (a literal name, or a name prefix). */
 export interface AclRule {
   /** Kafka user name (principal `User:<user>`). */
   user: string;
@@ -90,11 +90,14 @@ export interface AclRule {
   resourceType: AclResourceType;
   resourceName: string;
   operation: AclOperation;
+  /** `prefixed` only for a service's own per-pod group prefix (broadcast topics). */
+  patternType: "literal" | "prefixed";
 }
 
-/** Stable identity of a rule, used for names and set comparisons. */
+/** Stable identity of a rule, used for names and set comparisons (literal rules keep their old key). */
 export function aclKey(rule: AclRule): string {
-  return `${rule.user}|${rule.resourceType}|${rule.resourceName}|${rule.operation}`;
+  const base = `${rule.user}|${rule.resourceType}|${rule.resourceName}|${rule.operation}`;
+  return rule.patternType === "prefixed" ? `${base}|prefixed` : base;
 }
 
 /** Services that talk to Kafka at all (produce or consume): only they get a Kafka user. */
@@ -112,8 +115,8 @@ export function serviceAcls(catalog: Catalog, service: ServiceSpec): AclRule[] {
     return t.topicName;
   };
   const rules: AclRule[] = [];
-  const add = (resourceType: AclResourceType, resourceName: string, ops: AclOperation[]) => {
-    for (const operation of ops) rules.push({ user, service: service.name, resourceType, resourceName, operation });
+  const add = (resourceType: AclResourceType, resourceName: string, ops: AclOperation[], patternType: AclRule["patternType"] = "literal") => {
+    for (const operation of ops) rules.push({ user, service: service.name, resourceType, resourceName, operation, patternType });
   };
   for (const ref of service.produces) add("Topic", topicName(ref), ["Write", "Describe"]);
   for (const ref of service.consumes) add("Topic", topicName(ref), ["Read", "Describe"]);
@@ -122,6 +125,9 @@ export function serviceAcls(catalog: Catalog, service: ServiceSpec): AclRule[] {
     // Its own dead-letter topic: park failed records and replay them later.
     add("Topic", deadLetterTopicName(service), ["Write", "Read", "Describe"]);
   }
+  // One group per pod for broadcast topics: a prefix under the service's own group name. Service
+  // names are DNS labels (no dots), so `tm.<service>.pod.` can match no other service's group.
+  if (service.broadcast.length > 0) add("Group", broadcastGroupPrefix(service), ["Read", "Describe"], "prefixed");
   const seen = new Set<string>();
   return rules
     .filter((r) => (seen.has(aclKey(r)) ? false : (seen.add(aclKey(r)), true)))

@@ -9,7 +9,7 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import type { Catalog, ServiceSpec } from "../catalog/schema";
-import { consumerGroupId, deadLetterTopicName, serviceAccountName, topicsByName } from "../catalog/derive";
+import { broadcastGroupPrefix, consumerGroupId, deadLetterTopicName, serviceAccountName, sharedConsumes, topicsByName } from "../catalog/derive";
 import { CORRELATION_HEADER, OTEL_COLLECTOR } from "../cluster/namespaces";
 import { PRIORITY_CLASS } from "../cluster/spec";
 import type { PlatformConfig } from "../config/schema";
@@ -80,7 +80,15 @@ export function settingsFor(inputs: WorkloadInputs): Record<string, pulumi.Input
     settings.KAFKA_PRODUCER_COMPRESSION = "lz4";
   }
   if (service.consumes.length) {
-    settings.KAFKA_CONSUME_TOPICS = service.consumes.map(topicName).join(",");
+    settings.KAFKA_CONSUME_TOPICS = sharedConsumes(service).map(topicName).join(",");
+    if (service.broadcast.length) {
+      // Every pod reads these in full in a group of its own (prefix + POD_NAME), from the head,
+      // committing nothing: a restarted pod starts live, replay comes from Redis.
+      settings.KAFKA_BROADCAST_TOPICS = service.broadcast.map(topicName).join(",");
+      settings.KAFKA_BROADCAST_GROUP_PREFIX = broadcastGroupPrefix(service);
+      settings.KAFKA_BROADCAST_AUTO_OFFSET_RESET = "latest";
+      settings.KAFKA_BROADCAST_ENABLE_AUTO_COMMIT = "false";
+    }
     settings.KAFKA_CONSUMER_GROUP = consumerGroupId(service);
     settings.KAFKA_DEAD_LETTER_TOPIC = deadLetterTopicName(service);
     settings.KAFKA_CONSUMER_ISOLATION_LEVEL = "read_committed";
@@ -210,6 +218,8 @@ export function workloadObjects(inputs: WorkloadInputs): KubeObject[] {
       { name: "http-metrics", containerPort: service.ports.metrics, protocol: "TCP" },
     ],
     envFrom: [{ configMapRef: { name: configMapName(service) } }, ...(hasSecrets ? [{ secretRef: { name: secretName(service) } }] : [])],
+    // The pod's own name completes its broadcast consumer group.
+    ...(service.broadcast.length ? { env: [{ name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } }] } : {}),
     resources: {
       requests: { cpu: sizing.cpu.request, memory: sizing.memory.request },
       limits: { cpu: sizing.cpu.limit, memory: sizing.memory.limit },
