@@ -85,7 +85,8 @@ describe("ACLs are least privilege", () => {
     const topicOf = new Map(catalog.topics.map((t) => [t.topicName, t.name]));
     for (const rule of platformAcls(catalog)) {
       const s = svc(rule.service);
-      if (rule.resourceType === "Group") expect(rule.resourceName).toBe(`tm.${s.name}`);
+      // Its own group, or the prefix of its own per-pod groups (broadcast topics) and nothing wider.
+      if (rule.resourceType === "Group") expect(rule.resourceName).toBe(rule.patternType === "prefixed" ? `tm.${s.name}.pod.` : `tm.${s.name}`);
       if (rule.resourceType === "Topic" && rule.resourceName.startsWith("dlq.")) expect(rule.resourceName).toBe(`dlq.${s.name}.v1`);
       else if (rule.resourceType === "Topic" && rule.operation === "Write") expect(s.produces).toContain(topicOf.get(rule.resourceName));
       else if (rule.resourceType === "Topic" && rule.operation === "Read") expect(s.consumes).toContain(topicOf.get(rule.resourceName));
