@@ -3,11 +3,11 @@
  * resources, probes, pinned images) for every kind with a pod spec, ours and chart-rendered, and no
  * secret as a literal in env vars or ConfigMaps.
  */
-import { UnknownValueError, type PolicyResource, type ReportViolation, type ResourceValidationArgs, type StackValidationArgs } from "@pulumi/policy";
+import { UnknownValueError, type PolicyResource, type ReportViolation, type StackValidationArgs } from "@pulumi/policy";
 import { SECRET } from "../../infra/plan/types";
 import { containersOf, ENFORCE_LABEL, isPodSecurityLevel, podSecurityFindings, type Finding, type PodSecurityLevel } from "../lib/pod-security";
-import { asArray, asBool, asObject, asString, at, atPath, isKube, podSpecOf, readKnown, type Json } from "../lib/props";
-import { asvs, cisK8s, levels, owasp, pci, type TrademasterResourcePolicy, type TrademasterStackPolicy } from "../lib/types";
+import { asArray, asBool, asObject, asString, at, atPath, isChartRendered, isKube, podSpecOf, readKnown, type Json } from "../lib/props";
+import { asvs, cisK8s, levels, owasp, pci, type TrademasterStackPolicy } from "../lib/types";
 
 /** Image references that name an exact version: a digest, or a tag that is not floating. */
 export function isPinnedImage(image: string): boolean {
@@ -32,15 +32,20 @@ export function namespaceLevels(resources: PolicyResource[]): Map<string, PodSec
   return out;
 }
 
-/** Our standards beyond Pod Security, per container: resources, probes, pinned image, read-only root. */
-export function containerStandards(c: Json, opts: { probes: boolean; readOnlyRoot: boolean }): Finding[] {
+/**
+ * Our standards beyond Pod Security, per container: resources, probes, pinned image, read-only
+ * root. `cpuLimit: false` (chart-rendered containers) asks for a memory limit only: a chart's
+ * controllers and sidecars are sized by requests, and a CPU limit only throttles them.
+ */
+export function containerStandards(c: Json, opts: { probes: boolean; readOnlyRoot: boolean; cpuLimit?: boolean }): Finding[] {
   const f: Finding[] = [];
   if (opts.readOnlyRoot && asBool(at(c, "securityContext", "readOnlyRootFilesystem")) !== true) {
     f.push({ path: "securityContext.readOnlyRootFilesystem", message: "is not true" });
   }
   for (const kind of ["requests", "limits"]) {
     const r = asObject(at(c, "resources", kind));
-    const missing = ["cpu", "memory"].filter((k) => r?.[k] === undefined);
+    const needed = kind === "limits" && opts.cpuLimit === false ? ["memory"] : ["cpu", "memory"];
+    const missing = needed.filter((k) => r?.[k] === undefined);
     if (missing.length) f.push({ path: `resources.${kind}`, message: `has no ${missing.join(" and ")}` });
   }
   if (opts.probes) {
@@ -63,8 +68,10 @@ function checkWorkload(r: PolicyResource, nsLevels: Map<string, PodSecurityLevel
   const ns = asString(at(r.props, "metadata", "namespace")) ?? "default";
   const level = nsLevels.get(ns) ?? "restricted";
   for (const f of podSecurityFindings(w.pod, level)) report(atPath(`${w.path}.${f.path}`, `${f.message} (Pod Security ${level} of namespace ${ns})`), r.urn);
+  // A chart's probes are the chart's design (sidecars such as grafana's k8s-sidecar have none).
+  const chart = isChartRendered(r);
   for (const { c, path, init } of containersOf(w.pod)) {
-    const opts = { probes: w.longRunning && !init, readOnlyRoot: level !== "privileged" };
+    const opts = { probes: w.longRunning && !init && !chart, readOnlyRoot: level !== "privileged", cpuLimit: !chart };
     for (const f of containerStandards(c, opts)) report(atPath(`${w.path}.${path}.${f.path}`, `(container "${asString(c.name) ?? "?"}") ${f.message}`), r.urn);
   }
 }
@@ -132,8 +139,8 @@ export function hasUrlCredentials(value: string): boolean {
   return m !== null && !/^\$[({]\w+[)}]$/.test(m[1]);
 }
 
-export const noPlaintextSecrets: TrademasterResourcePolicy = {
-  kind: "resource",
+export const noPlaintextSecrets: TrademasterStackPolicy = {
+  kind: "stack",
   name: "no-plaintext-secrets",
   description: "No secret as a literal: environment variables and ConfigMaps of every workload kind never carry passwords, tokens, keys or URLs with credentials (use a Secret via secretKeyRef/secretRef).",
   severity: "critical",
@@ -147,31 +154,38 @@ export const noPlaintextSecrets: TrademasterResourcePolicy = {
   ],
   remediation:
     "Move the value into a Kubernetes Secret created from a Pulumi secret (random.RandomPassword or pulumi.secret) and reference it with env[].valueFrom.secretKeyRef or envFrom.secretRef; keep only non-secret settings in ConfigMaps; build connection URLs without the password (pass it separately from a Secret).",
-  validateResource: (args: ResourceValidationArgs, report: ReportViolation) => {
-    if (isKube(args.type, "core", "ConfigMap")) {
-      const data = asObject(args.props.data) ?? {};
-      // Values unknown in preview come from other resources' outputs: they are not literals.
-      for (const key of Object.keys(data)) {
-        const s = asString(readKnown(data, key)) ?? "";
-        const path = `data.${key}`;
-        if (s === SECRET) report(atPath(path, "holds a Pulumi secret: it is stored unencrypted in a ConfigMap"));
-        else if (isLiteralSecret(key, s)) report(atPath(path, "looks like a secret with a literal value"));
-        else if (hasUrlCredentials(s)) report(atPath(path, "is a URL with a literal password"));
+  validateStack: (args: StackValidationArgs, report: ReportViolation) => {
+    // A value that names a Secret of the same namespace is a reference (WEBHOOK_SECRET=<secret name>).
+    const secrets = new Set(
+      args.resources.filter((r) => isKube(r.type, "core", "Secret")).map((r) => `${asString(at(r.props, "metadata", "namespace")) ?? "default"}/${asString(at(r.props, "metadata", "name")) ?? ""}`),
+    );
+    for (const r of args.resources) {
+      const ns = asString(at(r.props, "metadata", "namespace")) ?? "default";
+      if (isKube(r.type, "core", "ConfigMap")) {
+        const data = asObject(r.props.data) ?? {};
+        // Values unknown in preview come from other resources' outputs: they are not literals.
+        for (const key of Object.keys(data)) {
+          const v = asString(readKnown(data, key)) ?? "";
+          const path = `data.${key}`;
+          if (v === SECRET) report(atPath(path, "holds a Pulumi secret: it is stored unencrypted in a ConfigMap"), r.urn);
+          else if (isLiteralSecret(key, v) && !secrets.has(`${ns}/${v}`)) report(atPath(path, "looks like a secret with a literal value"), r.urn);
+          else if (hasUrlCredentials(v)) report(atPath(path, "is a URL with a literal password"), r.urn);
+        }
+        continue;
       }
-      return;
-    }
-    const w = podSpecOf(args.type, args.props);
-    if (!w?.pod) return;
-    for (const { c, path } of containersOf(w.pod)) {
-      for (const [i, env] of asArray(at(c, "env")).entries()) {
-        const name = asString(at(env, "name")) ?? "";
-        if (!Object.prototype.hasOwnProperty.call(asObject(env) ?? {}, "value")) continue;
-        const value = asString(readKnown(env, "value")) ?? "";
-        const where = `${w.path}.${path}.env[${i}].value`;
-        const container = `(container "${asString(at(c, "name")) ?? "?"}", env ${name})`;
-        if (value === SECRET) report(atPath(where, `${container} holds a Pulumi secret as a plain value`));
-        else if (isLiteralSecret(name, value)) report(atPath(where, `${container} has a literal secret-like value`));
-        else if (hasUrlCredentials(value)) report(atPath(where, `${container} is a URL with a literal password`));
+      const w = podSpecOf(r.type, r.props);
+      if (!w?.pod) continue;
+      for (const { c, path } of containersOf(w.pod)) {
+        for (const [i, env] of asArray(at(c, "env")).entries()) {
+          const name = asString(at(env, "name")) ?? "";
+          if (!Object.prototype.hasOwnProperty.call(asObject(env) ?? {}, "value")) continue;
+          const value = asString(readKnown(env, "value")) ?? "";
+          const where = `${w.path}.${path}.env[${i}].value`;
+          const container = `(container "${asString(at(c, "name")) ?? "?"}", env ${name})`;
+          if (value === SECRET) report(atPath(where, `${container} holds a Pulumi secret as a plain value`), r.urn);
+          else if (isLiteralSecret(name, value) && !secrets.has(`${ns}/${value}`)) report(atPath(where, `${container} has a literal secret-like value`), r.urn);
+          else if (hasUrlCredentials(value)) report(atPath(where, `${container} is a URL with a literal password`), r.urn);
+        }
       }
     }
   },

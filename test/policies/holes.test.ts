@@ -104,6 +104,11 @@ describe("workload-hardening: every kind with a pod spec", () => {
       const restricted = messages(await run(workloadHardening, [namespace("observability", "restricted"), chart, nodeExporter("observability")]));
       expect(restricted).toEqual(expect.arrayContaining([expect.stringMatching(/hostNetwork` shares a host namespace \(Pod Security restricted/), expect.stringMatching(/hostPort` binds host port 9100/)]));
     });
+    it("leaves probes and CPU limits of chart containers to the chart, not requests or a memory limit", async () => {
+      const sidecar = { name: "grafana-sc-dashboard", image: "quay.io/kiwigrid/k8s-sidecar:1.30.3", securityContext: { readOnlyRootFilesystem: true }, resources: { requests: { cpu: "10m", memory: "64Mi" } } };
+      const grafana = kube("apps/v1", "Deployment", "grafana", { spec: { template: { spec: { containers: [sidecar] } } } }, "monitoring", { parent: chart.urn });
+      expect(messages(await run(workloadHardening, [namespace("monitoring", "privileged"), chart, grafana]))).toEqual([expect.stringMatching(/resources.limits` \(container "grafana-sc-dashboard"\) has no memory$/)]);
+    });
     it("still holds privileged-namespace chart workloads to pinned images and resources", async () => {
       const m = messages(await run(workloadHardening, [namespace("monitoring", "privileged"), chart, nodeExporter("monitoring", "quay.io/prometheus/node-exporter:latest")]));
       expect(m).toEqual([expect.stringMatching(/image` \(container "node-exporter"\) "quay.io\/prometheus\/node-exporter:latest" is not pinned/)]);
@@ -300,11 +305,15 @@ describe("smaller holes", () => {
     expect(messages(await run(encryptionInTransit, [redis("preferred")]))).toEqual([expect.stringMatching(/^`transitEncryptionMode` is preferred: plaintext connections are still accepted/)]);
   });
   it("credentials inside a *_URL value and DB_PASS are secrets", async () => {
-    const env = (name: string, value: string) => deployment("app", { container: { ...goodContainer("app"), env: [{ name, value }] } });
+    const env = (name: string, value: string) => deployment(name.toLowerCase().replace(/_/g, "-"), { container: { ...goodContainer("app"), env: [{ name, value }] } });
     expect((await run(noPlaintextSecrets, [env("DATABASE_URL", "postgresql://app@db:5432/app?sslmode=require"), env("DB_PASS_FILE", "/run/secrets/db")])).diagnostics).toEqual([]);
     const m = messages(await run(noPlaintextSecrets, [env("DATABASE_URL", "postgresql://app:hunter2@db:5432/app"), env("DB_PASS", "hunter2"), kube("v1", "ConfigMap", "cfg", { data: { BROKER_URL: "amqp://guest:guest@mq:5672" } })]));
     expect(m).toEqual([expect.stringMatching(/env DATABASE_URL\) is a URL with a literal password/), expect.stringMatching(/env DB_PASS\) has a literal secret-like value/), "`data.BROKER_URL` is a URL with a literal password"]);
     expect(hasUrlCredentials("redis://:$(REDIS_PASSWORD)@cache:6379")).toBe(false);
+    // A value that names a Secret of the namespace is a reference (ECK's WEBHOOK_SECRET), not a secret.
+    const webhook = env("WEBHOOK_SECRET", "elastic-operator-webhook-cert");
+    expect(messages(await run(noPlaintextSecrets, [webhook]))).toHaveLength(1);
+    expect((await run(noPlaintextSecrets, [webhook, kube("v1", "Secret", "elastic-operator-webhook-cert", { type: "Opaque" })])).diagnostics).toEqual([]);
   });
   it("RDS multi-AZ off fails in prod (disabled in staging, where the design is single-AZ)", async () => {
     const db = (multiAz: boolean) => res("aws:rds/instance:Instance", "db", { multiAz });
