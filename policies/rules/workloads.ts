@@ -23,7 +23,8 @@ export function isPinnedImage(image: string): boolean {
 export function namespaceLevels(resources: PolicyResource[]): Map<string, PodSecurityLevel> {
   const out = new Map<string, PodSecurityLevel>();
   for (const r of resources) {
-    if (!isKube(r.type, "core", "Namespace")) continue;
+    // A NamespacePatch declares the level of a namespace the cluster already has (kube-system).
+    if (!isKube(r.type, "core", "Namespace") && !isKube(r.type, "core", "NamespacePatch")) continue;
     const name = asString(at(r.props, "metadata", "name"));
     const level = at(r.props, "metadata", "labels", ENFORCE_LABEL);
     // A namespace without the label is held to restricted: an exception must be declared.

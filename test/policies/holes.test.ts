@@ -116,6 +116,8 @@ describe("workload-hardening: every kind with a pod spec", () => {
     it("holds a namespace without a Pod Security label, or one the plan does not declare, to restricted; baseline forbids host access only", async () => {
       expect(messages(await run(workloadHardening, [namespace("monitoring"), chart, nodeExporter("monitoring")])).join("\n")).toMatch(/Pod Security restricted of namespace monitoring/);
       expect(messages(await run(workloadHardening, [chart, nodeExporter("kube-system")])).join("\n")).toMatch(/Pod Security restricted of namespace kube-system/);
+      const patch = res("kubernetes:core/v1:NamespacePatch", "kube-system", { metadata: { name: "kube-system", labels: { "pod-security.kubernetes.io/enforce": "privileged" } } });
+      expect((await run(workloadHardening, [patch, chart, nodeExporter("kube-system")])).diagnostics).toEqual([]);
       const baseline = messages(await run(workloadHardening, [namespace("monitoring", "baseline"), chart, nodeExporter("monitoring")]));
       expect(baseline.some((x) => /hostPath/.test(x))).toBe(true);
       expect(baseline.some((x) => /runAsNonRoot|allowPrivilegeEscalation/.test(x))).toBe(false);
