@@ -231,6 +231,8 @@ export const platformConfigCheck = obj({
   pagerdutyRoutingKey: optional(str({ minLength: 1 })),
   /** Slack webhook URL for warnings and tickets (secret; staging and prod). */
   slackWebhookUrl: optional(str({ minLength: 1 })),
+  /** Dead-man's switch URL Alertmanager pings with Watchdog every minute (secret; staging and prod). */
+  heartbeatUrl: optional(str({ minLength: 1 })),
 });
 
 type Parsed = NonNullable<ReturnType<typeof platformConfigCheck>>;
@@ -248,7 +250,7 @@ export type PlatformConfig = Parsed & {
 export type AwsConfig = NonNullable<Parsed["aws"]>;
 
 /** Keys that hold secrets: set them with `pulumi config set --secret`. */
-export const SECRET_KEYS = ["pagerdutyRoutingKey", "slackWebhookUrl"] as const;
+export const SECRET_KEYS = ["pagerdutyRoutingKey", "slackWebhookUrl", "heartbeatUrl"] as const;
 
 /**
  * Cross-field rules: what makes a stack safe for its environment. Every rule names the key it

@@ -10,19 +10,17 @@ import * as yaml from "js-yaml";
 import type { PlatformContext } from "../contracts";
 import { alertmanagerYaml, PLACEHOLDERS } from "./alertmanager";
 import { CONSISTENCY_RULE_FILE, consistencyRuleFile } from "./consistency";
-import { MARKET_CLOCK_FILE, promtoolTestFiles, sliRuleFileName } from "./promtool-tests";
+import { MARKET_CLOCK_FILE, promtoolTestFiles } from "./promtool-tests";
 import { PLATFORM_HEALTH_RULE_FILE, platformHealthRuleFile, platformHealthTestFile } from "./self-alerts";
-import { baseWindow, marketClockGroup, ruleOptions, serviceRuleGroups, sliDefinitions, type RuleFile } from "./slo";
+import { marketClockGroup, ruleOptions, serviceRuleGroups, type RuleFile } from "./slo";
 
 /** Prometheus rule files by file name (under prometheus/). */
 export function prometheusRuleFiles(ctx: PlatformContext): Record<string, RuleFile> {
   const opts = ruleOptions(ctx.config);
   const files: Record<string, RuleFile> = { [MARKET_CLOCK_FILE]: { groups: [marketClockGroup(ctx.catalog, opts)] } };
   for (const service of ctx.catalog.services) {
-    const slis = sliDefinitions(service, baseWindow(opts));
-    serviceRuleGroups(service, opts).forEach((group, i) => {
-      files[sliRuleFileName(slis[i])] = { groups: [group] };
-    });
+    // One file per group: slo-<service>-<sli> → <service>-<sli>.rules.yaml (promtool loads only what a test needs).
+    for (const group of serviceRuleGroups(service, opts)) files[`${group.name.replace(/^slo-/, "")}.rules.yaml`] = { groups: [group] };
   }
   files[PLATFORM_HEALTH_RULE_FILE] = platformHealthRuleFile(ctx.catalog, ctx.config);
   files[CONSISTENCY_RULE_FILE] = consistencyRuleFile(ctx.catalog, ctx.config);
@@ -34,6 +32,7 @@ export function placeholderAlertmanagerYaml(ctx: PlatformContext): string {
   return alertmanagerYaml(ctx.catalog, {
     pagerdutyRoutingKey: ctx.config.pagerdutyRoutingKey ? PLACEHOLDERS.pagerdutyRoutingKey : undefined,
     slackWebhookUrl: ctx.config.slackWebhookUrl ? PLACEHOLDERS.slackWebhookUrl : undefined,
+    heartbeatUrl: ctx.config.heartbeatUrl ? PLACEHOLDERS.heartbeatUrl : undefined,
   });
 }
 

@@ -10,7 +10,7 @@
  *   4. `for`, counted in evaluations
  *   5. Alertmanager's group_wait before the first notification
  */
-import { ALERT_SPEEDS, baseWindow, durationSeconds, type SloAlert, type SloRuleOptions } from "./slo";
+import { ALERT_SPEEDS, baseWindow, durationSeconds, TRAFFIC_FLOOR_FRACTION, TRAFFIC_LOSS_FOR, type SloAlert, type SloRuleOptions } from "./slo";
 
 export interface DetectionBreakdown {
   scrapeSeconds: number;
@@ -36,9 +36,7 @@ export function timeToDetect(alert: SloAlert, opts: SloRuleOptions, groupWaitSec
   const b = durationSeconds(baseWindow(opts));
   const evalS = opts.evaluationIntervalSeconds;
   const crossing = Math.min(
-    ...alert.speed.pairs.map((p, i) =>
-      Math.max(crossingSeconds(alert.thresholds[i], durationSeconds(p.long), b), crossingSeconds(alert.thresholds[i], durationSeconds(p.short), b)),
-    ),
+    ...alert.pairs.map((p) => Math.max(crossingSeconds(Math.min(1, p.threshold), durationSeconds(p.long), b), crossingSeconds(Math.min(1, p.threshold), durationSeconds(p.short), b))),
   );
   const breakdown = {
     scrapeSeconds: opts.scrapeIntervalSeconds,
@@ -50,14 +48,42 @@ export function timeToDetect(alert: SloAlert, opts: SloRuleOptions, groupWaitSec
   return { ...breakdown, totalSeconds: Object.values(breakdown).reduce((a, x) => a + x, 0) };
 }
 
+/**
+ * Time from all traffic stopping (just after a scrape) to the traffic-loss page: the base rate
+ * falls below the floor once (1 - floor) of its window holds no request, then one evaluation,
+ * `for` and group_wait.
+ */
+export function trafficLossTimeToDetect(opts: SloRuleOptions, groupWaitSeconds: number): DetectionBreakdown {
+  const b = durationSeconds(baseWindow(opts));
+  const evalS = opts.evaluationIntervalSeconds;
+  const breakdown = {
+    scrapeSeconds: opts.scrapeIntervalSeconds,
+    thresholdCrossingSeconds: ceilTo(b * (1 - TRAFFIC_FLOOR_FRACTION), evalS),
+    evaluationSeconds: evalS,
+    forSeconds: ceilTo(durationSeconds(TRAFFIC_LOSS_FOR), evalS),
+    groupWaitSeconds,
+  };
+  return { ...breakdown, totalSeconds: Object.values(breakdown).reduce((a, x) => a + x, 0) };
+}
+
+/** The page alerts of critical services' percentile SLOs: a latency collapse (every event slow). */
+export function criticalLatencyAlerts(alerts: SloAlert[]): SloAlert[] {
+  return alerts.filter((a) => a.sli.service.criticality === "critical" && (a.sli.kind === "latency" || a.sli.kind === "delivery-latency") && a.speed.severity === "critical");
+}
+
 /** The page alerts (fast burn) of critical services' availability: what MTTD is about. */
 export function criticalOutageAlerts(alerts: SloAlert[]): SloAlert[] {
   return alerts.filter((a) => a.sli.service.criticality === "critical" && a.sli.kind === "availability" && a.speed.name === ALERT_SPEEDS[0].name);
 }
 
 /** The slowest detection among critical services' availability pages. */
-export function worstCaseTimeToDetect(alerts: SloAlert[], opts: SloRuleOptions, groupWaitSeconds: number): { service: string; breakdown: DetectionBreakdown } {
-  const all = criticalOutageAlerts(alerts).map((a) => ({ service: a.sli.service.name, breakdown: timeToDetect(a, opts, groupWaitSeconds) }));
+export function worstCaseTimeToDetect(
+  alerts: SloAlert[],
+  opts: SloRuleOptions,
+  groupWaitSeconds: number,
+  select: (alerts: SloAlert[]) => SloAlert[] = criticalOutageAlerts,
+): { service: string; breakdown: DetectionBreakdown } {
+  const all = select(alerts).map((a) => ({ service: a.sli.service.name, breakdown: timeToDetect(a, opts, groupWaitSeconds) }));
   if (!all.length) throw new Error("no critical service with an availability SLO");
   return all.reduce((w, x) => (x.breakdown.totalSeconds > w.breakdown.totalSeconds ? x : w));
 }

@@ -4,7 +4,7 @@
  * Alertmanager (secrets in a Secret only), dashboards, exporters with their targets, tracing (OTel Collector with
  * tail sampling + Jaeger v2) and logs (ECK + Fluent Bit, when observability.logging.enabled).
  *
- * Secure defaults: receivers' PagerDuty key and Slack URL only ever inside a Kubernetes Secret
+ * Secure defaults: receivers' PagerDuty key, Slack URL and heartbeat URL only ever inside a Kubernetes Secret
  * (Pulumi secret); Elasticsearch keeps TLS on; every chart is pinned under charts/.
  */
 import * as pulumi from "@pulumi/pulumi";
@@ -70,8 +70,8 @@ export class Observability extends pulumi.ComponentResource {
 
     const secretValue = (v: string | undefined) => (v ? pulumi.secret(v) : pulumi.output(undefined));
     const amConfig = pulumi
-      .all([secretValue(config.pagerdutyRoutingKey), secretValue(config.slackWebhookUrl)])
-      .apply(([pagerdutyRoutingKey, slackWebhookUrl]) => alertmanagerYaml(catalog, { pagerdutyRoutingKey, slackWebhookUrl }));
+      .all([secretValue(config.pagerdutyRoutingKey), secretValue(config.slackWebhookUrl), secretValue(config.heartbeatUrl)])
+      .apply(([pagerdutyRoutingKey, slackWebhookUrl, heartbeatUrl]) => alertmanagerYaml(catalog, { pagerdutyRoutingKey, slackWebhookUrl, heartbeatUrl }));
     const amSecret = declareKubeObject(
       {
         apiVersion: "v1",

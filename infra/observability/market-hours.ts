@@ -12,6 +12,7 @@
  */
 import type { MarketHours, Weekday } from "../catalog/schema";
 import { WEEKDAYS } from "../catalog/schema";
+import { dateNumber, lastCoveredYear, NYSE_CALENDAR, type ExchangeCalendar } from "./exchange-calendar";
 
 export type DstRule = "us" | "eu" | "none";
 
@@ -94,7 +95,11 @@ export function dstActiveExpr(rule: ZoneRule): string {
 export const MARKET_CLOCK = {
   dstActive: "trademaster:market_clock:dst_active",
   localTime: "trademaster:market_clock:local_time",
+  localDate: "trademaster:market_clock:local_date",
+  closedDay: "trademaster:market_clock:closed_day",
+  earlyClose: "trademaster:market_clock:early_close",
   open: "trademaster:market_open",
+  lastCoveredYear: "trademaster:market_calendar:last_covered_year",
 } as const;
 
 function minutesOf(hhmm: string): number {
@@ -114,23 +119,44 @@ export interface RecordingRule {
 }
 
 /**
- * The market clock as three recording rules (one group, evaluated in order):
- * DST flag (0/1) → local wall-clock timestamp → market open (0/1). All label-less.
+ * 1 when the local date is one of `dates`, else 0 (label-less). One lookup of the date and one
+ * anchored regex (label_replace) instead of a comparison per date: the clock runs every
+ * evaluation, and a comparison per date costs a series lookup each.
  */
-export function marketClockRules(hours: MarketHours): RecordingRule[] {
+function onDates(dates: readonly string[]): string {
+  if (!dates.length) return "vector(0)";
+  const listed = dates.map(dateNumber).join("|");
+  const date = `count_values without() ("date", ${MARKET_CLOCK.localDate})`;
+  return `count(label_replace(${date}, "date", "listed", "date", "${listed}") and on(date) label_replace(vector(1), "date", "listed", "", "")) or vector(0)`;
+}
+
+/**
+ * The market clock as recording rules (one group, evaluated in order), all label-less:
+ * DST flag (0/1) → local wall-clock timestamp → local date (YYYYMMDD) → exchange closure and
+ * early-close flags from the calendar → market open (0/1) → last covered calendar year.
+ * Closed days are never open; early-close days close at the calendar's early close.
+ */
+export function marketClockRules(hours: MarketHours, calendar: ExchangeCalendar = NYSE_CALENDAR): RecordingRule[] {
   const rule = zoneRule(hours.timezone);
   const days = [...new Set(hours.weekdays.map(weekdayNumber))].sort((a, b) => a - b);
   const local = MARKET_CLOCK.localTime;
   const dow = `day_of_week(${local})`;
   const onDay = days.length === 7 ? "1" : `clamp_max(${days.map((n) => `(${dow} == bool ${n})`).join(" + ")}, 1)`;
   const minuteOfDay = `(hour(${local}) * 60 + minute(${local}))`;
+  const close = minutesOf(hours.close);
+  const shortenedBy = close - minutesOf(calendar.earlyClose);
+  const closeExpr = shortenedBy > 0 ? `(${close} - ${shortenedBy} * ${MARKET_CLOCK.earlyClose})` : `${close}`;
   return [
     { record: MARKET_CLOCK.dstActive, expr: dstActiveExpr(rule) },
     { record: MARKET_CLOCK.localTime, expr: `${shiftedClock(rule.standardOffsetMinutes * 60)} + 3600 * ${MARKET_CLOCK.dstActive}` },
+    { record: MARKET_CLOCK.localDate, expr: `year(${local}) * 10000 + month(${local}) * 100 + day_of_month(${local})` },
+    { record: MARKET_CLOCK.closedDay, expr: onDates(calendar.closed) },
+    { record: MARKET_CLOCK.earlyClose, expr: onDates(calendar.earlyCloses) },
     {
       record: MARKET_CLOCK.open,
-      expr: `${onDay} * (${minuteOfDay} >= bool ${minutesOf(hours.open)}) * (${minuteOfDay} < bool ${minutesOf(hours.close)})`,
+      expr: `${onDay} * (1 - ${MARKET_CLOCK.closedDay}) * (${minuteOfDay} >= bool ${minutesOf(hours.open)}) * (${minuteOfDay} < bool ${closeExpr})`,
     },
+    { record: MARKET_CLOCK.lastCoveredYear, expr: `vector(${lastCoveredYear(calendar)})` },
   ];
 }
 
@@ -138,15 +164,30 @@ export function marketClockRules(hours: MarketHours): RecordingRule[] {
  * The market-open flag as one self-contained expression (the clock rules inlined): used to
  * check the clock against real dates without evaluating rules for decades.
  */
-export function marketOpenExpr(hours: MarketHours): string {
-  const rules = marketClockRules(hours);
-  let expr = rules[rules.length - 1].expr;
-  for (let i = rules.length - 2; i >= 0; i--) expr = expr.split(rules[i].record).join(`(${rules[i].expr})`);
+export function marketOpenExpr(hours: MarketHours, calendar: ExchangeCalendar = NYSE_CALENDAR): string {
+  return inlineClock(marketClockRules(hours, calendar), MARKET_CLOCK.open);
+}
+
+/** The expression of `record` with every clock series it reads replaced by its own expression. */
+export function inlineClock(rules: readonly RecordingRule[], record: string): string {
+  const at = rules.findIndex((r) => r.record === record);
+  if (at < 0) throw new Error(`no clock rule records ${record}`);
+  let expr = rules[at].expr;
+  for (let i = at - 1; i >= 0; i--) expr = expr.split(rules[i].record).join(`(${rules[i].expr})`);
   return expr;
 }
 
 /** Keeps `expr` only while the market is open (uses the recorded flag). */
 export function duringMarketHours(expr: string): string {
   return `(${expr}) and on() (${MARKET_CLOCK.open} == 1)`;
+}
+
+/**
+ * Keeps `expr` only once the market has been open for a whole window `w` (the flag was 1 at
+ * every evaluation inside it): rates over `w` then hold no pre-market sample, so an outage that
+ * recovered before the open never counts in the session.
+ */
+export function duringSettledSession(expr: string, w: string): string {
+  return `(${expr}) and on() (min_over_time(${MARKET_CLOCK.open}[${w}]) == 1)`;
 }
 

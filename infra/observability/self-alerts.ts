@@ -7,14 +7,19 @@
  * - MetricsExporterDown: an exporter cannot be scraped (or is gone). Critical for the Kafka
  *   exporter when a consumer-lag SLO reads it, warning otherwise.
  * - MetricsExporterTargetDown (ticket): the exporter runs but cannot reach its store.
+ * - CriticalNamespaceDown (page): no scrape target of the critical services of a namespace is
+ *   up; it inhibits those services' own pages (one page, not one per team).
+ * - CriticalPathDown (page): no critical-path target at all is up (a cluster-level outage seen
+ *   from Prometheus); it inhibits every per-service and per-namespace alert.
  * Each rule carries severity, team (platform), service or exporter, summary, description and a
  * runbook; promtool tests are generated here too (fires on the failure within the bound, silent
- * when healthy or partially degraded where that must not page).
+ * when healthy or partially degraded where that must not page). The test file grows linearly
+ * with the catalog: each scenario is one test group in which every job is in the same state.
  */
 import * as yaml from "js-yaml";
 import type { Catalog } from "../catalog/schema";
 import type { PlatformConfig } from "../config/schema";
-import { PAGE_GROUP_WAIT_SECONDS, DEFAULT_GROUP_WAIT_SECONDS, PLATFORM_TEAM } from "./alertmanager";
+import { CLUSTER_DOWN_ALERT, DEFAULT_GROUP_WAIT_SECONDS, NAMESPACE_DOWN_ALERT, PAGE_GROUP_WAIT_SECONDS, PLATFORM_TEAM } from "./alertmanager";
 import { EXPORTER_JOBS, exporterKinds, type ExporterKind } from "./exporters";
 import { GATEWAY_SIDECARS_JOB, serviceJob } from "./monitors";
 import { durationSeconds, formatDuration, ruleOptions, runbookUrl, type AlertingRule, type RuleFile, type SloRuleOptions } from "./slo";
@@ -22,7 +27,14 @@ import { durationSeconds, formatDuration, ruleOptions, runbookUrl, type Alerting
 export const PLATFORM_HEALTH_GROUP = "trademaster-platform-health";
 export const PLATFORM_HEALTH_RULE_FILE = "platform-health.rules.yaml";
 
-export const SELF_ALERT_NAMES = ["CriticalPathMetricsMissing", "CriticalPathScrapeTargetDown", "MetricsExporterDown", "MetricsExporterTargetDown"] as const;
+export const SELF_ALERT_NAMES = [
+  "CriticalPathMetricsMissing",
+  "CriticalPathScrapeTargetDown",
+  "MetricsExporterDown",
+  "MetricsExporterTargetDown",
+  NAMESPACE_DOWN_ALERT,
+  CLUSTER_DOWN_ALERT,
+] as const;
 export type SelfAlertName = (typeof SELF_ALERT_NAMES)[number];
 
 /** The metric each exporter sets to 0 (or drops to 0) when it cannot reach its store. */
@@ -46,14 +58,31 @@ const FOR: Record<SelfAlertName, string> = {
   CriticalPathScrapeTargetDown: "5m",
   MetricsExporterDown: "5m",
   MetricsExporterTargetDown: "5m",
+  // Shorter than the per-service alerts they inhibit, so they are firing first.
+  CriticalNamespaceDown: "1m",
+  CriticalPathDown: "1m",
 };
 
 /** Scrape jobs on the critical path: critical services and the gateway's sidecars. */
-export function criticalPathJobs(catalog: Catalog): Array<{ job: string; service: string }> {
+export function criticalPathJobs(catalog: Catalog): Array<{ job: string; service: string; namespace?: string }> {
   return [
-    ...catalog.services.filter((s) => s.criticality === "critical").map((s) => ({ job: serviceJob(s), service: s.name })),
+    ...catalog.services.filter((s) => s.criticality === "critical").map((s) => ({ job: serviceJob(s), service: s.name, namespace: s.namespace })),
     { job: GATEWAY_SIDECARS_JOB, service: "gateway" },
   ];
+}
+
+/** Namespaces of critical services → their scrape jobs. */
+export function criticalNamespaces(catalog: Catalog): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const j of criticalPathJobs(catalog)) if (j.namespace) out.set(j.namespace, [...(out.get(j.namespace) ?? []), j.job]);
+  return out;
+}
+
+/** An alternation of job names (catalog names and namespace/name: no regex metacharacters). */
+function jobRegex(jobs: string[]): string {
+  const bad = jobs.find((j) => !/^[a-z0-9][a-z0-9/-]*$/.test(j));
+  if (bad) throw new Error(`self-alerts: job "${bad}" is not a plain name`);
+  return jobs.join("|");
 }
 
 function alert(name: SelfAlertName, job: string, metric: string, expr: string, labels: Record<string, string>, summary: string, description: string): SelfAlert {
@@ -67,15 +96,17 @@ function alert(name: SelfAlertName, job: string, metric: string, expr: string, l
 
 export function platformHealthAlerts(catalog: Catalog, config: PlatformConfig): SelfAlert[] {
   const out: SelfAlert[] = [];
-  for (const { job, service } of criticalPathJobs(catalog)) {
+  for (const { job, service, namespace } of criticalPathJobs(catalog)) {
     const sel = `{job="${job}"}`;
+    // A service's own job: inhibited by its namespace or the cluster being down.
+    const scope: Record<string, string> = namespace ? { namespace, scope: "service" } : { scope: "service" };
     out.push(
       alert(
         "CriticalPathMetricsMissing",
         job,
         "up",
         `(sum by (job) (up${sel}) == 0) or absent(up${sel})`,
-        { severity: "critical", service, criticality: "critical" },
+        { severity: "critical", service, criticality: "critical", ...scope },
         `${service}: no metrics scraped (job ${job})`,
         `Prometheus scrapes no target of job ${job}: the SLO alerts of ${service} cannot see an outage. Check the pods' sidecars (:15020) and the PodMonitor.`,
       ),
@@ -84,12 +115,39 @@ export function platformHealthAlerts(catalog: Catalog, config: PlatformConfig): 
         job,
         "up",
         `count by (job) (up${sel} == 0) > 0`,
-        { severity: "warning", service, criticality: "critical" },
+        { severity: "warning", service, criticality: "critical", ...scope },
         `${service}: a scrape target is down (job ${job})`,
         `At least one pod of job ${job} has not been scraped for ${FOR.CriticalPathScrapeTargetDown}; its requests are missing from the SLIs of ${service}.`,
       ),
     );
   }
+  for (const [namespace, jobs] of criticalNamespaces(catalog)) {
+    const sel = `{job=~"${jobRegex(jobs)}",namespace="${namespace}"}`;
+    out.push(
+      alert(
+        NAMESPACE_DOWN_ALERT,
+        jobs.join(", "),
+        "up",
+        `(sum(up${sel}) == 0) or absent(up${sel})`,
+        { severity: "critical", criticality: "critical", namespace, scope: "namespace" },
+        `namespace ${namespace}: no critical service is scraped (${jobs.join(", ")})`,
+        `No scrape target of ${jobs.join(", ")} in ${namespace} is up: the namespace is down (nodes, quota, network policy, mesh) or unreachable. Their own pages are inhibited by this one.`,
+      ),
+    );
+  }
+  const allJobs = criticalPathJobs(catalog).map((j) => j.job);
+  const everySel = `{job=~"${jobRegex(allJobs)}"}`;
+  out.push(
+    alert(
+      CLUSTER_DOWN_ALERT,
+      allJobs.join(", "),
+      "up",
+      `(sum(up${everySel}) == 0) or absent(up${everySel})`,
+      { severity: "critical", criticality: "critical", scope: "cluster" },
+      `cluster: no critical-path target is scraped (${allJobs.join(", ")})`,
+      `Prometheus scrapes none of ${allJobs.join(", ")}: nodes, the network or the mesh are down cluster-wide. Per-service and per-namespace pages are inhibited by this one.`,
+    ),
+  );
   const lagSlo = catalog.services.some((s) => s.slo?.maxConsumerLag !== undefined && s.consumes.length > 0);
   for (const kind of exporterKinds(config)) {
     const job = EXPORTER_JOBS[kind];
@@ -132,63 +190,85 @@ export function selfAlertTimeToDetect(a: SelfAlert, opts: SloRuleOptions): numbe
   return opts.scrapeIntervalSeconds + evalS + forS + groupWait;
 }
 
-/** promtool unit tests of the self-alerts (relative to out/<stack>/promtool/). */
+/** Self-alerts that watch a set of jobs (their alerts carry no `job` label). */
+function watchesManyJobs(a: SelfAlert): boolean {
+  return a.name === NAMESPACE_DOWN_ALERT || a.name === CLUSTER_DOWN_ALERT;
+}
+
+/**
+ * promtool unit tests of the self-alerts (relative to out/<stack>/promtool/). One test group
+ * per scenario, every job in the same state, so the file grows linearly with the catalog:
+ * healthy; every target down; one of two targets down; no target at all; every store unreachable.
+ */
 export function platformHealthTestFile(catalog: Catalog, config: PlatformConfig): string {
   const opts = ruleOptions(config);
   const step = opts.scrapeIntervalSeconds;
   const healthySamples = 10;
   const failAt = healthySamples * step; // first failed sample
   const total = 60;
-  const tests: Array<Record<string, unknown>> = [];
-  const exp = (a: SelfAlert) => [{ exp_labels: { job: a.job, ...a.rule.labels }, exp_annotations: a.rule.annotations }];
-  const check = (a: SelfAlert, t: number, fires: boolean) => ({ eval_time: `${t}s`, alertname: a.name, exp_alerts: fires ? exp(a) : [] });
-  const series = (metric: string, job: string, pod: string, values: string) => ({ series: `${metric}{job="${job}",instance="${pod}:15020",pod="${pod}"}`, values });
-  const up = (v: number) => `${v}x${total}`;
-  const failing = (healthy: number) => `${healthy}x${healthySamples - 1} 0x${total - healthySamples}`;
-  const interval = `${step}s`;
   const alerts = platformHealthAlerts(catalog, config);
+  const names = [...new Set(alerts.map((a) => a.name))];
+  const exp = (a: SelfAlert) => ({ exp_labels: watchesManyJobs(a) ? a.rule.labels : { job: a.job, ...a.rule.labels }, exp_annotations: a.rule.annotations });
+  const check = (name: SelfAlertName, t: number, firing: SelfAlert[]) => ({ eval_time: `${t}s`, alertname: name, exp_alerts: firing.filter((a) => a.name === name).map(exp) });
   const healthyValue = (metric: string) => (metric === "kafka_brokers" ? 3 : 1);
-  // Every job healthy (two pods each): a scenario changes only the series of the job under test,
-  // so the other rules with the same alert name stay silent.
-  const healthyWorld = new Map<string, { metric: string; job: string; pod: string }>();
-  for (const a of alerts) for (const pod of ["a", "b"]) for (const metric of new Set(["up", a.metric])) healthyWorld.set(`${metric}|${a.job}|${pod}`, { metric, job: a.job, pod });
-  const world = (overrides: Record<string, string | null>) =>
-    [...healthyWorld.entries()].flatMap(([key, s]) => {
-      const v = key in overrides ? overrides[key] : up(healthyValue(s.metric));
-      return v === null ? [] : [series(s.metric, s.job, s.pod, v)];
-    });
-  for (const a of alerts) {
-    // Fires no later than the failure plus the modelled delay (without group_wait).
+  const failing = (metric: string) => `${healthyValue(metric)}x${healthySamples - 1} 0x${total - healthySamples}`;
+  const steady = (metric: string) => `${healthyValue(metric)}x${total}`;
+  const series = (metric: string, job: string, pod: string, values: string) => {
+    const namespace = criticalPathJobs(catalog).find((j) => j.job === job)?.namespace;
+    return { series: `${metric}{job="${job}",instance="${pod}:15020",pod="${pod}"${namespace ? `,namespace="${namespace}"` : ""}}`, values };
+  };
+  // Every (metric, job) pair once: `up` of every job, the store metric of every exporter.
+  const perJob = alerts.filter((a) => !watchesManyJobs(a));
+  const pairs = [...new Map(perJob.flatMap((a) => [["up", a.job], [a.metric, a.job]] as const).map(([m, j]) => [`${m}|${j}`, { metric: m, job: j }])).values()];
+  const world = (value: (metric: string, pod: string) => string | null) =>
+    pairs.flatMap(({ metric, job }) => ["a", "b"].flatMap((pod) => {
+      const v = value(metric, pod);
+      return v === null ? [] : [series(metric, job, pod, v)];
+    }));
+  const isStore = (metric: string) => metric !== "up";
+  const forOf = (name: SelfAlertName) => durationSeconds(FOR[name]);
+  // Fires no later than the failure plus the modelled delay (without group_wait).
+  const bound = (name: SelfAlertName) => {
+    const a = alerts.find((x) => x.name === name)!;
     const groupWait = a.rule.labels.severity === "critical" ? PAGE_GROUP_WAIT_SECONDS : DEFAULT_GROUP_WAIT_SECONDS;
-    const bound = failAt - step + selfAlertTimeToDetect(a, opts) - groupWait;
-    const late = failAt + 2 * durationSeconds(a.rule.for) + opts.evaluationIntervalSeconds;
-    const gone = durationSeconds(a.rule.for) + opts.evaluationIntervalSeconds;
-    const name = `${a.name} ${a.job}`;
-    const k = (metric: string, pod: string) => `${metric}|${a.job}|${pod}`;
-    const down = failing(healthyValue(a.metric));
-    tests.push({ name: `${name}: healthy stays silent`, interval, input_series: world({}), alert_rule_test: [check(a, late, false)] });
-    switch (a.name) {
-      case "CriticalPathMetricsMissing":
-        tests.push(
-          { name: `${name}: every target down fires within ${bound - failAt + step}s`, interval, input_series: world({ [k("up", "a")]: down, [k("up", "b")]: down }), alert_rule_test: [check(a, failAt - step, false), check(a, bound, true)] },
-          { name: `${name}: one of two targets down does not page`, interval, input_series: world({ [k("up", "a")]: down }), alert_rule_test: [check(a, late, false)] },
-          { name: `${name}: no target at all fires`, interval, input_series: world({ [k("up", "a")]: null, [k("up", "b")]: null }), alert_rule_test: [check(a, gone, true)] },
-        );
-        break;
-      case "CriticalPathScrapeTargetDown":
-        tests.push({ name: `${name}: one target down fires`, interval, input_series: world({ [k("up", "a")]: down }), alert_rule_test: [check(a, failAt - step, false), check(a, bound, true)] });
-        break;
-      case "MetricsExporterDown":
-        tests.push(
-          { name: `${name}: exporter down fires`, interval, input_series: world({ [k("up", "a")]: down, [k("up", "b")]: down }), alert_rule_test: [check(a, failAt - step, false), check(a, bound, true)] },
-          { name: `${name}: exporter gone fires`, interval, input_series: world({ [k("up", "a")]: null, [k("up", "b")]: null }), alert_rule_test: [check(a, gone, true)] },
-        );
-        break;
-      case "MetricsExporterTargetDown":
-        tests.push({ name: `${name}: store unreachable fires`, interval, input_series: world({ [k(a.metric, "a")]: down, [k(a.metric, "b")]: down }), alert_rule_test: [check(a, failAt - step, false), check(a, bound, true)] });
-        break;
-    }
-  }
+    return failAt - step + selfAlertTimeToDetect(a, opts) - groupWait;
+  };
+  const late = failAt + 2 * Math.max(...names.map(forOf)) + opts.evaluationIntervalSeconds;
+  const gone = Math.max(...names.map(forOf)) + opts.evaluationIntervalSeconds;
+  const interval = `${step}s`;
+  const scenario = (name: string, input: ReturnType<typeof world>, firing: SelfAlert[], at: (n: SelfAlertName) => number[]) => ({
+    name,
+    interval,
+    input_series: input,
+    alert_rule_test: names.flatMap((n) => at(n).map((t) => check(n, t, t < failAt && at(n).length > 1 ? [] : firing))),
+  });
+  const tests = [
+    scenario("healthy: every target up and every store reachable: silent", world(steady), [], () => [late]),
+    scenario(
+      "every target of every job down: each job's page, its namespace's and the cluster's fire within their bounds",
+      world((m) => (isStore(m) ? steady(m) : failing(m))),
+      alerts.filter((a) => a.name !== "MetricsExporterTargetDown"),
+      (n) => (n === "MetricsExporterTargetDown" ? [late] : [failAt - step, bound(n)]),
+    ),
+    scenario(
+      "one of two targets down in every job: tickets, no page",
+      world((m, pod) => (!isStore(m) && pod === "a" ? failing(m) : steady(m))),
+      alerts.filter((a) => a.name === "CriticalPathScrapeTargetDown"),
+      (n) => (n === "CriticalPathScrapeTargetDown" ? [failAt - step, bound(n)] : [late]),
+    ),
+    scenario(
+      "no target at all (every series gone): the pages fire",
+      world((m) => (isStore(m) ? steady(m) : null)),
+      alerts.filter((a) => ["CriticalPathMetricsMissing", "MetricsExporterDown", NAMESPACE_DOWN_ALERT, CLUSTER_DOWN_ALERT].includes(a.name)),
+      () => [gone],
+    ),
+    scenario(
+      "every store unreachable (exporters up): target-down tickets",
+      world((m) => (isStore(m) ? failing(m) : steady(m))),
+      alerts.filter((a) => a.name === "MetricsExporterTargetDown"),
+      (n) => (n === "MetricsExporterTargetDown" ? [failAt - step, bound(n)] : [late]),
+    ),
+  ];
   return yaml.dump(
     { rule_files: [`../prometheus/${PLATFORM_HEALTH_RULE_FILE}`], evaluation_interval: `${opts.evaluationIntervalSeconds}s`, tests },
     { lineWidth: -1, noRefs: true },

@@ -11,14 +11,30 @@
  * - Burn-rate factors are budget fractions scaled to the SLO period:
  *   factor = fraction × period / long window (14.4, 6, 3, 1 for 30 days).
  * - Page (critical): 1h/5m at 2 % of budget or 6h/30m at 5 %. Ticket (warning): 1d/2h or 3d/6h
- *   at 10 %. Both windows of a pair must burn (the short one resets the alert quickly).
- * - Guards: a minimum request rate (slo.minRequestRate) and, for market-hours SLOs, the market
- *   must be open, so alerts are silent on low traffic and out of hours.
+ *   at 10 %. Both windows of a pair must burn (the short one resets the alert quickly). A pair
+ *   whose threshold is 100 % or more can never fire and is dropped.
+ * - Percentile objectives (latency, delivery latency: "90 % under 200 ms") have a budget so large
+ *   that burn rates cannot page quickly: a severe breach pages on 5m/base at 3x the budget (most
+ *   requests slow), and any 30 minutes over the objective tickets (30m/5m at 1x).
+ * - One SLO per signal: with an error-rate SLO, availability counts what the mesh failed to
+ *   deliver (5xx with an Envoy response flag: no healthy upstream, reset, overflow, timeout) and
+ *   error rate counts the 5xx the service answered (no flag); without one, availability counts
+ *   every 5xx. Circuit-breaker rejections are failures callers see (availability pages on them);
+ *   the circuit-breaker SLO itself only tickets (capacity).
+ * - Guards: a page needs at least {@link MIN_BAD_EVENTS_TO_PAGE} bad events in its short window
+ *   (a handful of failures never pages, however low the traffic); a ticket needs the minimum
+ *   request rate (slo.minRequestRate). Market-hours SLOs record their base series only once the
+ *   session has been open for a whole base window (no pre-market sample in a session rate), and
+ *   alert only while the market is open; closed days (exchange calendar) count nowhere.
+ * - Per critical service: traffic loss (successful requests below a floor derived from the
+ *   service's own market-hours rate, or none at all, or no metrics) pages in market hours; an SLI
+ *   that cannot be computed (e.g. the latency bucket of the objective is missing) tickets.
  */
 import type { Catalog, ServiceSpec, SloSpec } from "../catalog/schema";
 import { consumerGroupId } from "../catalog/derive";
 import type { PlatformConfig } from "../config/schema";
-import { duringMarketHours, MARKET_CLOCK, marketClockRules, type RecordingRule } from "./market-hours";
+import { lastCoveredYear, NYSE_CALENDAR } from "./exchange-calendar";
+import { duringMarketHours, duringSettledSession, MARKET_CLOCK, marketClockRules, type RecordingRule } from "./market-hours";
 
 export type { RecordingRule };
 
@@ -59,6 +75,27 @@ export interface BurnWindowPair {
   budgetFraction: number;
 }
 
+/** A window pair of one alert with its error-ratio threshold. */
+export interface AlertPair {
+  long: string;
+  short: string;
+  threshold: number;
+  /** Why the pair exists (annotation text), e.g. "13.4x burn over 1h/5m". */
+  reason: string;
+}
+
+/** SLI kinds whose objective is a percentile ("90 % of requests under 200 ms"). */
+export const PERCENTILE_KINDS: readonly SliKind[] = ["latency", "delivery-latency"];
+
+/** A severe percentile breach: this multiple of the budget over 5m pages (3x: 30 % slow for p90). */
+export const SEVERE_BREACH_BUDGET_MULTIPLE = 3;
+
+/** Kinds that never page: circuit-breaker rejections already page as unavailability. */
+export const TICKET_ONLY_KINDS: readonly SliKind[] = ["circuit-breaker"];
+
+/** A page needs at least this many bad events in its short window. */
+export const MIN_BAD_EVENTS_TO_PAGE = 10;
+
 export interface AlertSpeed {
   name: "Fast" | "Slow";
   severity: "critical" | "warning";
@@ -71,7 +108,7 @@ export const ALERT_SPEEDS: readonly AlertSpeed[] = [
   {
     name: "Fast",
     severity: "critical",
-    for: "2m",
+    for: "1m",
     pairs: [
       { long: "1h", short: "5m", budgetFraction: 0.02 },
       { long: "6h", short: "30m", budgetFraction: 0.05 },
@@ -80,7 +117,7 @@ export const ALERT_SPEEDS: readonly AlertSpeed[] = [
   {
     name: "Slow",
     severity: "warning",
-    for: "10m",
+    for: "5m",
     pairs: [
       { long: "1d", short: "2h", budgetFraction: 0.1 },
       { long: "3d", short: "6h", budgetFraction: 0.1 },
@@ -110,15 +147,9 @@ export function burnFactor(pair: BurnWindowPair, periodDays: number): number {
   return (pair.budgetFraction * periodDays * 24 * 3600) / durationSeconds(pair.long);
 }
 
-/**
- * Error-ratio threshold of a pair. When factor × budget is out of reach (low objectives such as
- * a p90 latency SLO), it is capped halfway between the budget and 100 %: a page then still means
- * most requests miss the objective, instead of an alert that can never fire.
- */
+/** Error-ratio threshold of a pair: factor × budget (>= 1 means the pair can never fire). */
 export function errorRatioThreshold(factor: number, objective: number): number {
-  const budget = 1 - objective;
-  const cap = budget + (1 - budget) / 2;
-  return round(Math.min(factor * budget, cap));
+  return round(factor * (1 - objective));
 }
 
 function round(x: number): number {
@@ -159,11 +190,17 @@ export function deliveryHistogram(service: ServiceSpec): string {
   return m.name.replace(/_bucket$/, "");
 }
 
+/** A label selector; a value starting with `~` is a regex, `!` a negation, `!~` a negated regex. */
 function sel(labels: Record<string, string>): string {
+  const op = (v: string) =>
+    v.startsWith("~") ? `=~"${v.slice(1)}"` : v.startsWith("!~") ? `!~"${v.slice(2)}"` : v.startsWith("!") ? `!="${v.slice(1)}"` : `="${v}"`;
   return `{${Object.entries(labels)
-    .map(([k, v]) => `${k}${v.startsWith("~") ? `=~"${v.slice(1)}"` : `="${v}"`}`)
+    .map(([k, v]) => `${k}${op(v)}`)
     .join(",")}}`;
 }
+
+/** Envoy's response_flags value when the proxy added no flag (the upstream answered itself). */
+const NO_FLAG = "-";
 
 /** The SLIs a service's SLO defines. */
 export function sliDefinitions(service: ServiceSpec, baseWindow: string): SliDefinition[] {
@@ -173,19 +210,21 @@ export function sliDefinitions(service: ServiceSpec, baseWindow: string): SliDef
   const b = baseWindow;
   // What callers see (source reporter): includes mesh failures such as no healthy upstream.
   const callers = { reporter: "source", destination_service_name: service.name, destination_service_namespace: service.namespace };
-  // What the service itself answers (destination reporter).
-  const server = { reporter: "destination", destination_workload: service.name, destination_workload_namespace: service.namespace };
   const rate = (metric: string, labels: Record<string, string>) => `sum(rate(${metric}${sel(labels)}[${b}]))`;
   const requests = rate("istio_requests_total", callers);
+  const split = slo.errorRatePercent !== undefined;
   const out: SliDefinition[] = [
     {
       ...common,
       kind: "availability",
       objective: slo.availability / 100,
       total: requests,
-      bad: rate("istio_requests_total", { ...callers, response_code: "~5.." }),
+      // With an error-rate SLO the two split the 5xx: availability takes the mesh's (flagged) ones.
+      bad: rate("istio_requests_total", { ...callers, response_code: "~5..", ...(split ? { response_flags: `!${NO_FLAG}` } : {}) }),
       minRate: slo.minRequestRate,
-      statement: `${slo.availability}% of requests to ${service.name} succeed (no 5xx)`,
+      statement: split
+        ? `${slo.availability}% of requests to ${service.name} are delivered (no 5xx from the mesh: no healthy upstream, reset, overflow, timeout)`
+        : `${slo.availability}% of requests to ${service.name} succeed (no 5xx)`,
     },
     {
       ...common,
@@ -205,10 +244,10 @@ export function sliDefinitions(service: ServiceSpec, baseWindow: string): SliDef
       ...common,
       kind: "error-rate",
       objective: 1 - slo.errorRatePercent / 100,
-      total: rate("istio_requests_total", server),
-      bad: rate("istio_requests_total", { ...server, response_code: "~5.." }),
+      total: requests,
+      bad: rate("istio_requests_total", { ...callers, response_code: "~5..", response_flags: NO_FLAG }),
       minRate: slo.minRequestRate,
-      statement: `fewer than ${slo.errorRatePercent}% of ${service.name} operations fail`,
+      statement: `fewer than ${slo.errorRatePercent}% of ${service.name} operations fail (5xx answered by the service)`,
     });
   }
   if (slo.deliveryLatencyMs !== undefined) {
@@ -290,6 +329,10 @@ export const SERIES = {
   errors: (b: string) => `slo:errors:rate${b}`,
   errorRatio: (w: string) => `slo:error_ratio:ratio_rate${w}`,
   objective: "slo:objective:ratio",
+  /** Successful requests/s of a critical service, recorded in settled market sessions only. */
+  goodRequests: (b: string) => `slo:good_requests:rate${b}`,
+  /** Its average over the last week of sessions: the service's normal market-hours rate. */
+  normalGoodRequests: "slo:good_requests:avg_rate7d",
 } as const;
 
 /** One alert of an SLI, with the facts its tests and the detection model need. */
@@ -297,56 +340,105 @@ export interface SloAlert {
   sli: SliDefinition;
   speed: AlertSpeed;
   rule: AlertingRule;
-  /** Error-ratio threshold per pair, in the order of speed.pairs. */
-  thresholds: number[];
+  /** The window pairs with their thresholds; the alert fires when any pair burns. */
+  pairs: AlertPair[];
+}
+
+/** Labels every per-service alert carries (inhibition scopes by namespace, grouping by service). */
+export function serviceAlertLabels(service: ServiceSpec): Record<string, string> {
+  return { team: service.team, criticality: service.criticality, namespace: service.namespace, scope: "service" };
 }
 
 function sliLabels(sli: SliDefinition): Record<string, string> {
   return { service: sli.service.name, slo: sli.kind };
 }
 
-/** The alerts of one SLI (fast and slow). */
+/** The window pairs of one alert speed of an SLI (empty: that speed has no alert). */
+export function alertPairs(sli: SliDefinition, speed: AlertSpeed, opts: SloRuleOptions): AlertPair[] {
+  if (speed.severity === "critical" && TICKET_ONLY_KINDS.includes(sli.kind)) return [];
+  const budget = 1 - sli.objective;
+  const pairs: AlertPair[] = speed.pairs
+    .map((p) => {
+      const factor = burnFactor(p, sli.periodDays);
+      return { long: p.long, short: p.short, threshold: errorRatioThreshold(factor, sli.objective), reason: `${round(factor)}x burn over ${p.long}/${p.short}` };
+    })
+    .filter((p) => p.threshold < 1);
+  if (PERCENTILE_KINDS.includes(sli.kind)) {
+    pairs.push(
+      speed.severity === "critical"
+        ? { long: "5m", short: baseWindow(opts), threshold: round(SEVERE_BREACH_BUDGET_MULTIPLE * budget), reason: `a severe breach (${round(SEVERE_BREACH_BUDGET_MULTIPLE * budget * 100)}% of events over the objective for 5m)` }
+        : { long: "30m", short: "5m", threshold: round(budget), reason: "the objective missed over 30m" },
+    );
+  }
+  return pairs;
+}
+
+/** The alerts of one SLI (page and ticket; a speed without pairs has none). */
 export function sloAlerts(sli: SliDefinition, opts: SloRuleOptions): SloAlert[] {
   const b = baseWindow(opts);
   const labels = sliLabels(sli);
   const s = sel(labels);
-  return ALERT_SPEEDS.map((speed) => {
-    const thresholds = speed.pairs.map((p) => errorRatioThreshold(burnFactor(p, sli.periodDays), sli.objective));
-    const burning = speed.pairs
-      .map((p, i) => `(${SERIES.errorRatio(p.long)}${s} > ${thresholds[i]} and ${SERIES.errorRatio(p.short)}${s} > ${thresholds[i]})`)
-      .join(" or ");
+  const out: SloAlert[] = [];
+  for (const speed of ALERT_SPEEDS) {
+    const pairs = alertPairs(sli, speed, opts);
+    if (!pairs.length) continue;
+    const burning = pairs.map((p) => `(${SERIES.errorRatio(p.long)}${s} > ${p.threshold} and ${SERIES.errorRatio(p.short)}${s} > ${p.threshold})`).join(" or ");
     let expr = `(${burning})`;
     if (sli.minRate !== undefined) {
-      expr += ` and on(service, slo) (avg_over_time(${SERIES.requests(b)}${s}[5m]) >= ${sli.minRate})`;
+      expr +=
+        speed.severity === "critical"
+          ? // Enough failures to mean something, whatever the traffic (a rate guard would hide a low-traffic outage).
+            ` and on(service, slo) (avg_over_time(${SERIES.errors(b)}${s}[5m]) * 300 >= ${MIN_BAD_EVENTS_TO_PAGE})`
+          : ` and on(service, slo) (avg_over_time(${SERIES.requests(b)}${s}[5m]) >= ${sli.minRate})`;
     }
     if (sli.marketHoursOnly) expr = duringMarketHours(expr);
     const name = alertName(sli.kind, speed.name);
-    const factors = speed.pairs.map((p) => `${round(burnFactor(p, sli.periodDays))}x over ${p.long}/${p.short}`).join(" or ");
     const hours = sli.marketHoursOnly ? " (market hours only)" : "";
-    return {
+    out.push({
       sli,
       speed,
-      thresholds,
+      pairs,
       rule: {
         alert: name,
         expr,
         for: speed.for,
-        labels: {
-          severity: speed.severity,
-          team: sli.service.team,
-          criticality: sli.service.criticality,
-          slo_window: speed.name === "Fast" ? "page" : "ticket",
-        },
+        labels: { severity: speed.severity, ...serviceAlertLabels(sli.service), slo_window: speed.name === "Fast" ? "page" : "ticket" },
         annotations: {
           summary: `${sli.service.name}: ${sli.kind} error budget burning ${speed.name === "Fast" ? "fast (page)" : "steadily (ticket)"}`,
           description:
             `SLO: ${sli.statement} over ${sli.periodDays} days${hours}. ` +
-            `The error budget is burning at ${factors}; at this pace it is spent early. Team ${sli.service.team}.`,
+            `Fires on ${pairs.map((p) => p.reason).join(" or ")}. Team ${sli.service.team}.`,
           runbook_url: runbookUrl(name),
         },
       },
-    };
-  });
+    });
+  }
+  return out;
+}
+
+export const UNMEASURABLE_ALERT = "SLOUnmeasurable";
+
+/**
+ * A percentile SLI whose bad events cannot be computed (the histogram has no bucket at the
+ * objective's bound) while its events flow: tickets instead of showing a green SLO.
+ */
+export function unmeasurableAlert(sli: SliDefinition, opts: SloRuleOptions): AlertingRule | undefined {
+  if (!PERCENTILE_KINDS.includes(sli.kind)) return undefined;
+  const b = baseWindow(opts);
+  const s = sel(sliLabels(sli));
+  let expr = `absent(${SERIES.errors(b)}${s}) and on() (sum(${SERIES.requests(b)}${s}) > 0)`;
+  if (sli.marketHoursOnly) expr = duringMarketHours(expr);
+  return {
+    alert: UNMEASURABLE_ALERT,
+    expr,
+    for: "5m",
+    labels: { severity: "warning", ...serviceAlertLabels(sli.service), service: sli.service.name, slo: sli.kind },
+    annotations: {
+      summary: `${sli.service.name}: ${sli.kind} SLI cannot be measured`,
+      description: `Events of ${sli.service.name} flow but the bad events of "${sli.statement}" cannot be computed (the histogram has no bucket at the objective's bound, or it is dropped): the SLO would look green while it is blind. Team ${sli.service.team}.`,
+      runbook_url: runbookUrl(UNMEASURABLE_ALERT),
+    },
+  };
 }
 
 /** Recording rules of one SLI: base series, then error ratios per window, then the objective. */
@@ -354,11 +446,14 @@ export function sliRecordingRules(sli: SliDefinition, opts: SloRuleOptions): Rec
   const b = baseWindow(opts);
   const labels = sliLabels(sli);
   const s = sel(labels);
-  const gate = (e: string) => (sli.marketHoursOnly ? duringMarketHours(e) : e);
+  const gate = (e: string) => (sli.marketHoursOnly ? duringSettledSession(e, b) : e);
+  // No 5xx series means zero errors while requests exist; a percentile SLI without its bucket
+  // has no bad events at all (absent, so SLOUnmeasurable fires instead of a green SLO).
+  const bad = PERCENTILE_KINDS.includes(sli.kind) ? sli.bad : `${sli.bad} or (${sli.total} * 0)`;
   return [
     { record: SERIES.requests(b), expr: gate(sli.total), labels },
-    // A service without any failure has no 5xx series: count zero errors while requests exist.
-    { record: SERIES.errors(b), expr: gate(`${sli.bad} or (${sli.total} * 0)`), labels },
+    { record: SERIES.errors(b), expr: gate(bad), labels },
+    { record: SERIES.errorRatio(b), expr: `${SERIES.errors(b)}${s} / ${SERIES.requests(b)}${s}`, labels },
     ...RECORDED_WINDOWS.map((w) => ({
       record: SERIES.errorRatio(w),
       expr: `sum_over_time(${SERIES.errors(b)}${s}[${w}]) / sum_over_time(${SERIES.requests(b)}${s}[${w}])`,
@@ -375,19 +470,97 @@ export function sloGroupName(sli: SliDefinition): string {
   return `slo-${sli.service.name}-${sli.kind}`;
 }
 
-/** Rule groups of one service (one group per SLI, recording rules before the alerts). */
+export const TRAFFIC_LOSS_ALERT = "SLOTrafficLoss";
+/** Traffic loss: successful requests below this share of the service's normal rate. */
+export const TRAFFIC_FLOOR_FRACTION = 0.1;
+/**
+ * Below this normal rate (req/s) a 10 % floor over the base window is not distinguishable from a
+ * lull (fewer than ~24 requests expected per 2 minutes): no traffic-loss alert.
+ */
+export const MIN_NORMAL_RATE_FOR_TRAFFIC_LOSS = 0.2;
+export const TRAFFIC_LOSS_FOR = "1m";
+
+export function trafficGroupName(service: ServiceSpec): string {
+  return `slo-${service.name}-traffic`;
+}
+
+/**
+ * Traffic-loss group of a critical service: successful requests/s (settled market sessions),
+ * their average over a week of sessions, and a page when the successful rate falls below
+ * {@link TRAFFIC_FLOOR_FRACTION} of that normal rate — including no request metrics at all.
+ */
+export function trafficRuleGroup(service: ServiceSpec, opts: SloRuleOptions): RuleGroup | undefined {
+  if (service.criticality !== "critical" || !service.slo) return undefined;
+  const b = baseWindow(opts);
+  const labels = { service: service.name, slo: "traffic" };
+  const s = sel(labels);
+  const callers = { reporter: "source", destination_service_name: service.name, destination_service_namespace: service.namespace, response_code: "!~5.." };
+  const good = `sum(rate(istio_requests_total${sel(callers)}[${b}]))`;
+  const normal = `sum(${SERIES.normalGoodRequests}${s} >= ${MIN_NORMAL_RATE_FOR_TRAFFIC_LOSS})`;
+  const expr = duringSettledSession(`(sum(${SERIES.goodRequests(b)}${s}) or on() vector(0)) < on() (${TRAFFIC_FLOOR_FRACTION} * ${normal})`, b);
+  return {
+    name: trafficGroupName(service),
+    interval: formatDuration(opts.evaluationIntervalSeconds),
+    rules: [
+      { record: SERIES.goodRequests(b), expr: duringSettledSession(good, b), labels },
+      { record: SERIES.normalGoodRequests, expr: `avg_over_time(${SERIES.goodRequests(b)}${s}[7d])`, labels },
+      {
+        alert: TRAFFIC_LOSS_ALERT,
+        expr,
+        for: TRAFFIC_LOSS_FOR,
+        labels: { severity: "critical", ...serviceAlertLabels(service), service: service.name, slo: "traffic", slo_window: "page" },
+        annotations: {
+          summary: `${service.name}: traffic loss (successful requests below ${TRAFFIC_FLOOR_FRACTION * 100}% of normal)`,
+          description:
+            `During market hours ${service.name} serves fewer than ${TRAFFIC_FLOOR_FRACTION * 100}% of its normal successful requests (average of the last week of sessions), ` +
+            `or none, or its request metrics are gone. Requests may not reach the mesh (gateway, DNS, routing) while pods look healthy. Team ${service.team}.`,
+          runbook_url: runbookUrl(TRAFFIC_LOSS_ALERT),
+        },
+      },
+    ],
+  };
+}
+
+/** Rule groups of one service: one per SLI (recording rules before the alerts), then traffic. */
 export function serviceRuleGroups(service: ServiceSpec, opts: SloRuleOptions): RuleGroup[] {
   const interval = formatDuration(opts.evaluationIntervalSeconds);
-  return sliDefinitions(service, baseWindow(opts)).map((sli) => ({
-    name: sloGroupName(sli),
-    interval,
-    rules: [...sliRecordingRules(sli, opts), ...sloAlerts(sli, opts).map((a) => a.rule)],
-  }));
+  const groups: RuleGroup[] = sliDefinitions(service, baseWindow(opts)).map((sli) => {
+    const unmeasurable = unmeasurableAlert(sli, opts);
+    return {
+      name: sloGroupName(sli),
+      interval,
+      rules: [...sliRecordingRules(sli, opts), ...sloAlerts(sli, opts).map((a) => a.rule), ...(unmeasurable ? [unmeasurable] : [])],
+    };
+  });
+  const traffic = trafficRuleGroup(service, opts);
+  return traffic ? [...groups, traffic] : groups;
 }
+
+export const CALENDAR_EXPIRING_ALERT = "MarketCalendarExpiring";
 
 /** The market clock group (evaluated before the SLO groups, which read its flag). */
 export function marketClockGroup(catalog: Catalog, opts: SloRuleOptions): RuleGroup {
-  return { name: MARKET_CLOCK_GROUP, interval: formatDuration(opts.evaluationIntervalSeconds), rules: marketClockRules(catalog.marketHours) };
+  const local = MARKET_CLOCK.localTime;
+  const last = lastCoveredYear(NYSE_CALENDAR);
+  return {
+    name: MARKET_CLOCK_GROUP,
+    interval: formatDuration(opts.evaluationIntervalSeconds),
+    rules: [
+      ...marketClockRules(catalog.marketHours, NYSE_CALENDAR),
+      {
+        alert: CALENDAR_EXPIRING_ALERT,
+        // From October of the last covered year: past it, holidays would page as trading days.
+        expr: `(year(${local}) * 100 + month(${local})) >= on() (${MARKET_CLOCK.lastCoveredYear} * 100 + 10)`,
+        for: "1h",
+        labels: { severity: "warning", team: "platform" },
+        annotations: {
+          summary: `The ${NYSE_CALENDAR.name} calendar of the market clock ends with ${last}`,
+          description: `infra/observability/exchange-calendar.ts lists closures and early closes up to ${last}. Add the next year from the exchange's published calendar before it starts, or closed days will page and count against SLO budgets.`,
+          runbook_url: runbookUrl(CALENDAR_EXPIRING_ALERT),
+        },
+      },
+    ],
+  };
 }
 
 /** All rule files of the catalog: `market-clock` plus one per service with an SLO. */
@@ -400,7 +573,7 @@ export function sloRuleFiles(catalog: Catalog, opts: SloRuleOptions): Record<str
   return files;
 }
 
-/** Every alert of the catalog with its facts. */
+/** Every burn-rate alert of the catalog with its facts. */
 export function catalogAlerts(catalog: Catalog, opts: SloRuleOptions): SloAlert[] {
   return catalog.services.flatMap((s) => sliDefinitions(s, baseWindow(opts)).flatMap((sli) => sloAlerts(sli, opts)));
 }
