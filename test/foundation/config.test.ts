@@ -106,10 +106,12 @@ describe("stack config", () => {
     const f = readStackFile("prod", dir);
     expect(f.config["trademaster:pagerdutyRoutingKey"]).toBe("[secret]");
     expect(f.secretKeys).toContain("trademaster:pagerdutyRoutingKey");
-    // The other required secret is not in the file: stood in for, and said so.
+    // The other required secrets are not in the file: stood in for, and said so.
     expect(f.secretKeys).toContain("trademaster:slackWebhookUrl");
-    expect(f.notes).toHaveLength(1);
+    expect(f.secretKeys).toContain("trademaster:heartbeatUrl");
+    expect(f.notes).toHaveLength(2);
     expect(f.notes[0]).toContain("trademaster:slackWebhookUrl is not set in stacks/Pulumi.prod.yaml");
+    expect(f.notes[1]).toContain("trademaster:heartbeatUrl is not set in stacks/Pulumi.prod.yaml");
   });
 
   it("requires the alert receivers' secrets on AWS environments, not on local", () => {
