@@ -1,6 +1,6 @@
 /**
  * Pure builder of a catalog service's workload objects: ServiceAccount, ConfigMap, Secret,
- * Deployment, Service, HPA and PDB. Secure by default:
+ * Deployment, Service, HPA (KEDA ScaledObject for Kafka consumers) and PDB. Secure by default:
  * - non-root (uid 10001), no privilege escalation, all capabilities dropped, seccomp RuntimeDefault,
  *   read-only root filesystem (a memory-backed /tmp is mounted instead);
  * - no service-account token mounted (services never call the Kubernetes API);

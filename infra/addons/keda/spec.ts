@@ -12,7 +12,7 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import type { ServiceSpec } from "../../catalog/schema";
-import { consumerGroupId } from "../../catalog/derive";
+import { consumerGroupId, kafkaUserName } from "../../catalog/derive";
 import type { PlatformConfig } from "../../config/schema";
 import { standardLabels, type KubeObject } from "../../kube/object";
 
@@ -70,7 +70,7 @@ export function consumerScalingObjects(inputs: ScalerInputs): KubeObject[] {
       type: "Opaque",
       stringData: {
         sasl: "scram_sha512",
-        username: `svc-${service.name}`,
+        username: kafkaUserName(service),
         tls: "enable",
         ...(inputs.caCertificatePem !== undefined ? { ca: inputs.caCertificatePem } : {}),
       },
