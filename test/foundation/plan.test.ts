@@ -84,7 +84,8 @@ describe("offline plan", () => {
     const d = diffPlans(before, after);
     expect(d.removed).toHaveLength(0);
     const kinds = d.added.filter((r) => r.type.startsWith("kubernetes:")).map((r) => r.inputs.kind);
-    expect(kinds).toEqual(expect.arrayContaining(["Deployment", "Service", "ServiceAccount", "ConfigMap", "HorizontalPodAutoscaler", "PodDisruptionBudget"]));
+    // The new service consumes topics (as notification does): KEDA scales it, not a CPU-only HPA.
+    expect(kinds).toEqual(expect.arrayContaining(["Deployment", "Service", "ServiceAccount", "ConfigMap", "ScaledObject", "TriggerAuthentication", "PodDisruptionBudget"]));
     expect(d.added.some((r) => r.type === "trademaster:workloads:ServiceWorkload" && r.name === "risk")).toBe(true);
   });
 });
