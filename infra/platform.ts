@@ -85,7 +85,7 @@ export function definePlatform(ctx: PlatformContext): PlatformOutputs {
   if (foundation) new AwsEdge("edge", { ...ctx, foundation }, onCluster);
   // The in-VPC runners of `pulumi preview` / `pulumi up` (the EKS endpoint and MSK are private).
   if (foundation && config.aws && data.eventBus.adminPolicy && data.eventBus.clusterArn) {
-    new DeployRunner("deploy", { stack: config.stack, aws: config.aws, foundation, kafkaClusterArn: data.eventBus.clusterArn, kafkaAdminPolicy: data.eventBus.adminPolicy, tags: { "trademaster:stack": config.stack, "managed-by": "pulumi" } });
+    new DeployRunner("deploy", { stack: config.stack, aws: config.aws, foundation, kafkaClusterArn: data.eventBus.clusterArn, kafkaAdminPolicy: data.eventBus.adminPolicy, tags: { "trademaster:stack": config.stack, "managed-by": "pulumi" }, protect: config.protectData });
   }
 
   return {

@@ -39,6 +39,8 @@ export interface DeployRunnerArgs {
   /** IAM policy of the MSK admin, attached to the deploy role. */
   kafkaAdminPolicy: aws.iam.Policy;
   tags: Record<string, string>;
+  /** Pulumi `protect` of the stateful resources (the token secret). */
+  protect: boolean;
 }
 
 export class DeployRunner extends pulumi.ComponentResource {
@@ -80,7 +82,7 @@ export class DeployRunner extends pulumi.ComponentResource {
     const token = new aws.secretsmanager.Secret(
       `${name}-pulumi-token`,
       { name: `${prefix}/deploy/pulumi-access-token`, description: "Pulumi Cloud access token of the deploy runners (set by an operator)", kmsKeyId: f.kmsKeys.secrets.arn, recoveryWindowInDays: 30, tags },
-      child,
+      { parent: this, protect: args.protect },
     );
     this.pulumiTokenSecretArn = token.arn;
     const subnetArns = pulumi.all(f.privateSubnetIds).apply((ids) => ids.map((id) => `arn:aws:ec2:${region}:${accountId}:subnet/${id}`));

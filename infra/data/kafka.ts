@@ -24,10 +24,12 @@ import { kafkaUserName } from "../catalog/derive";
 import { PLATFORM_NAMESPACES } from "../cluster/namespaces";
 import { pinnedChart } from "../charts/pinned";
 import type { PlatformContext } from "../contracts";
-import { declareKubeObject, standardLabels, withNamespaceDependency } from "../kube/object";
+import { declareKubeObject, standardLabels, withNamespaceDependency, type KubeObject } from "../kube/object";
 import { serverCertificate } from "../kube/tls";
 import type { AwsFoundation } from "../aws";
-import { awsPrefix, LONG_TIMEOUTS } from "../aws/spec";
+import { awsPrefix, LONG_TIMEOUTS, MSK_OPEN_MONITORING_PORTS } from "../aws/spec";
+import { kafkaHealthRuleFile, MSK_JOBS } from "../observability/kafka-health";
+import { MONITORING_SELECTOR, prometheusRule } from "../observability/monitors";
 import type { KafkaEndpoint } from "./connections";
 import { KAFKA_EXPORTER_USER, kafkaExporterAcls, strimziExporterUser } from "./exporter-access";
 import {
@@ -87,6 +89,22 @@ export function mskServerProperties(k: PlatformContext["config"]["kafka"]): stri
     `log.retention.hours=${k.replayRetentionHours}`,
     "num.partitions=3",
   ].join("\n");
+}
+
+/**
+ * ScrapeConfigs of the brokers' open-monitoring exporters (JMX, node), one job each, on the broker
+ * hosts MSK reports. Selected by Prometheus like the monitors (same label).
+ */
+export function mskScrapeConfigs(brokerHosts: pulumi.Input<string[]>): KubeObject[] {
+  return (["jmx", "node"] as const).map((exporter) => ({
+    apiVersion: "monitoring.coreos.com/v1alpha1",
+    kind: "ScrapeConfig",
+    metadata: { name: MSK_JOBS[exporter], namespace: PLATFORM_NAMESPACES.monitoring, labels: { ...standardLabels("msk", "scrape-config"), ...MONITORING_SELECTOR } },
+    spec: {
+      jobName: MSK_JOBS[exporter],
+      staticConfigs: [{ targets: pulumi.output(brokerHosts).apply((hosts) => hosts.map((h) => `${h}:${MSK_OPEN_MONITORING_PORTS[exporter]}`)), labels: { cluster: "msk" } }],
+    },
+  })) as unknown as KubeObject[];
 }
 
 export class EventBus extends pulumi.ComponentResource {
@@ -244,6 +262,9 @@ export class EventBus extends pulumi.ComponentResource {
     for (const rule of kafkaExporterAcls()) {
       allow(`${name}-acl-${KAFKA_EXPORTER_USER}-${rule.resourceType.toLowerCase()}-${rule.operation.toLowerCase()}`, KAFKA_EXPORTER_USER, rule);
     }
+    // Broker metrics (open monitoring) and the broker health alerts.
+    for (const o of mskScrapeConfigs(this.brokerHosts)) declareKubeObject(o, child);
+    declareKubeObject(prometheusRule("kafka-health", kafkaHealthRuleFile(config)), child);
     this.endpoint = { bootstrapServers: bootstrap, securityProtocol: "SASL_SSL", saslMechanism: "SCRAM-SHA-512" };
     this.registerOutputs({ clusterArn: cluster.arn, bootstrapServers: bootstrap });
   }

@@ -11,6 +11,7 @@ import type { PlatformContext } from "../contracts";
 import { alertmanagerYaml, PLACEHOLDERS } from "./alertmanager";
 import { CONSISTENCY_RULE_FILE, consistencyRuleFile } from "./consistency";
 import { MARKET_CLOCK_FILE, promtoolTestFiles } from "./promtool-tests";
+import { KAFKA_HEALTH_RULE_FILE, KAFKA_HEALTH_TEST_FILE, kafkaHealthRuleFile, kafkaHealthTestFile } from "./kafka-health";
 import { PLATFORM_HEALTH_RULE_FILE, platformHealthRuleFile, platformHealthTestFile } from "./self-alerts";
 import { marketClockGroup, ruleOptions, serviceRuleGroups, type RuleFile } from "./slo";
 
@@ -24,6 +25,8 @@ export function prometheusRuleFiles(ctx: PlatformContext): Record<string, RuleFi
   }
   files[PLATFORM_HEALTH_RULE_FILE] = platformHealthRuleFile(ctx.catalog, ctx.config);
   files[CONSISTENCY_RULE_FILE] = consistencyRuleFile(ctx.catalog, ctx.config);
+  // MSK broker health (AWS stacks): declared with the event bus, infra/data/kafka.ts.
+  if (ctx.config.onAws) files[KAFKA_HEALTH_RULE_FILE] = kafkaHealthRuleFile(ctx.config);
   return files;
 }
 
@@ -44,5 +47,6 @@ export function observabilityArtifacts(ctx: PlatformContext): Record<string, str
   out["alertmanager/alertmanager.yaml"] = placeholderAlertmanagerYaml(ctx);
   for (const [name, text] of Object.entries(promtoolTestFiles(ctx.catalog, ruleOptions(ctx.config)))) out[`promtool/${name}`] = text;
   out["promtool/platform-health.test.yaml"] = platformHealthTestFile(ctx.catalog, ctx.config);
+  if (ctx.config.onAws) out[`promtool/${KAFKA_HEALTH_TEST_FILE}`] = kafkaHealthTestFile(ctx.config);
   return out;
 }
