@@ -7,6 +7,12 @@
  *
  * The EKS Pod Identity Agent (an EKS managed add-on, not a chart) is installed first: every
  * association needs it on the nodes.
+ *
+ * No AWS Load Balancer Controller, on purpose: the only load balancer is the public ALB of
+ * infra/edge, declared by the program with its listeners, TLS policy, WAF and access logs (so the
+ * policy pack and reviewers see them in the plan), targeting Kong's TLS node port on the node
+ * groups' Auto Scaling groups. No Service of type LoadBalancer and no Ingress for an ALB exist, so a
+ * controller would only add a privileged identity with nothing to reconcile.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
