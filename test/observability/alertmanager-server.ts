@@ -19,7 +19,7 @@ export interface RunningAlertmanager {
   /** `alertname/service` → inhibited? (after the inhibitor has seen every posted alert). */
   inhibitionState(): Promise<Map<string, boolean>>;
   groups(): Promise<AlertGroup[]>;
-  stop(): void;
+  stop(): Promise<void>;
 }
 
 function freePort(): Promise<number> {
@@ -85,9 +85,14 @@ export async function startAlertmanager(configFile: string): Promise<RunningAler
       const list = (await (await fetch(`${base}/api/v2/alerts/groups`)).json()) as Array<{ receiver: { name: string }; alerts: Array<{ labels: Record<string, string> }> }>;
       return list.map((g) => ({ receiver: g.receiver.name, alerts: g.alerts }));
     },
-    stop() {
-      if (child.pid && child.exitCode === null) child.kill("SIGTERM");
-      fs.rmSync(storage, { recursive: true, force: true });
+    async stop() {
+      // Remove the storage only once the server has exited: it writes its state on shutdown.
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+        child.kill("SIGTERM");
+        await Promise.race([exited, sleep(5000).then(() => void child.kill("SIGKILL"))]);
+      }
+      fs.rmSync(storage, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
     },
   };
 }

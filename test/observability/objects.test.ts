@@ -84,7 +84,13 @@ describe("observability objects", () => {
       expect(ilm["trademaster-logs"].policy.phases.delete.min_age).toBe(`${ctx.config.observability.logging.retentionDays}d`);
       expect(parseInt(ilm["trademaster-audit"].policy.phases.delete.min_age)).toBeGreaterThan(parseInt(ilm["trademaster-logs"].policy.phases.delete.min_age));
       const es = objs.find((o) => o.kind === "Elasticsearch");
-      if (es) expect((es.spec as { http: { tls: { selfSignedCertificate: { disabled: boolean } } } }).http.tls.selfSignedCertificate.disabled).toBe(false);
+      if (es) {
+        // HTTPS on: ECK serves the certificate of a kubernetes.io/tls Secret (the program issues it, so
+        // Jaeger in another namespace can be given its CA), never plain HTTP.
+        const tls = (es.spec as { http: { tls: { selfSignedCertificate?: { disabled?: boolean }; certificate?: { secretName?: string } } } }).http.tls;
+        expect(tls.selfSignedCertificate?.disabled).not.toBe(true);
+        expect(tls.certificate?.secretName).toMatch(/-es-http-tls$/);
+      }
       // What the ECK CRD does not enforce: exact stack versions, and data volumes kept when the cluster object is deleted.
       for (const o of objs.filter((x) => x.kind === "Elasticsearch" || x.kind === "Kibana")) expect((o.spec as { version: string }).version).toMatch(/^\d+\.\d+\.\d+$/);
       if (es) expect((es.spec as { volumeClaimDeletePolicy: string }).volumeClaimDeletePolicy).toBe("DeleteOnScaledownOnly");
