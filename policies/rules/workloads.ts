@@ -4,8 +4,8 @@
  * secret as a literal in env vars or ConfigMaps.
  */
 import { UnknownValueError, type PolicyResource, type ReportViolation, type StackValidationArgs } from "@pulumi/policy";
+import { containersOf, ENFORCE_LABEL, isPodSecurityLevel, podSecurityFindings, type PodSecurityLevel } from "../../infra/kube/pod-security";
 import { SECRET } from "../../infra/plan/types";
-import { containersOf, ENFORCE_LABEL, isPodSecurityLevel, podSecurityFindings, type Finding, type PodSecurityLevel } from "../lib/pod-security";
 import { asArray, asBool, asObject, asString, at, atPath, isChartRendered, isKube, podSpecOf, readKnown, type Json } from "../lib/props";
 import { asvs, cisK8s, levels, owasp, pci, type TrademasterStackPolicy } from "../lib/types";
 
@@ -31,6 +31,26 @@ export function namespaceLevels(resources: PolicyResource[]): Map<string, PodSec
     if (name) out.set(name, isPodSecurityLevel(level) ? level : "restricted");
   }
   return out;
+}
+
+/** A finding at a property path relative to what was checked (a container, a pod spec). */
+export interface Finding {
+  path: string;
+  message: string;
+}
+
+/**
+ * The Pod Security findings of a workload at property paths relative to the resource: `podPath`
+ * is its pod spec's, `metaPath` its pod template metadata's. A property both levels check
+ * (added capabilities, seccomp) is reported once, in restricted's words.
+ */
+export function podSecurityAt(pod: Json, podPath: string, metaPath: string, level: PodSecurityLevel, annotations: Record<string, string> = {}): Finding[] {
+  const byPath = new Map<string, Finding>();
+  for (const f of podSecurityFindings(pod, level, annotations)) {
+    const path = `${f.onMetadata ? metaPath : podPath}.${f.path}`;
+    if (!byPath.has(path) || f.level === "restricted") byPath.set(path, { path, message: f.message });
+  }
+  return [...byPath.values()];
 }
 
 /**
@@ -68,7 +88,10 @@ function checkWorkload(r: PolicyResource, nsLevels: Map<string, PodSecurityLevel
   }
   const ns = asString(at(r.props, "metadata", "namespace")) ?? "default";
   const level = nsLevels.get(ns) ?? "restricted";
-  for (const f of podSecurityFindings(w.pod, level)) report(atPath(`${w.path}.${f.path}`, `${f.message} (Pod Security ${level} of namespace ${ns})`), r.urn);
+  // The pod template's metadata sits beside its spec (`spec.template.spec` → `spec.template.metadata`).
+  const metaPath = w.path.replace(/(^|\.)spec$/, "$1metadata");
+  const annotations = Object.fromEntries(Object.entries(asObject(at(r.props, ...metaPath.split("."), "annotations")) ?? {}).filter((e): e is [string, string] => typeof e[1] === "string"));
+  for (const f of podSecurityAt(w.pod, w.path, metaPath, level, annotations)) report(atPath(f.path, `${f.message} (Pod Security ${level} of namespace ${ns})`), r.urn);
   // A chart's probes are the chart's design (sidecars such as grafana's k8s-sidecar have none).
   const chart = isChartRendered(r);
   for (const { c, path, init } of containersOf(w.pod)) {
