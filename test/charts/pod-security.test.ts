@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { istioInjected, podSecurityIssues, podSecurityViolations, type PodSpec } from "../../infra/kube/pod-security";
+import { istioInjected, podSecurityFindings, podSecurityIssues, podSecurityViolations, type PodSpec } from "../../infra/kube/pod-security";
 
 const restrictedPod: PodSpec = {
   securityContext: { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } },
@@ -43,5 +43,17 @@ describe("Pod Security Standards", () => {
     // An opted-out pod gets no sidecar.
     const optedOut = { ...deployment, spec: { template: { metadata: { labels: { "sidecar.istio.io/inject": "false" } }, spec: restrictedPod } } };
     expect(podSecurityIssues([{ object: ns }, { object: optedOut }], { istioCni: false })).toEqual([]);
+  });
+
+  it("locate each finding at its property: ephemeral containers and AppArmor annotations included", () => {
+    const pod: PodSpec = { ...restrictedPod, ephemeralContainers: [{ name: "debug", securityContext: { privileged: true } }] };
+    const annotations = { "container.apparmor.security.beta.kubernetes.io/app": "unconfined" };
+    const found = podSecurityFindings(pod, "baseline", annotations);
+    expect(found.map((f) => [f.path, f.onMetadata === true])).toEqual([
+      ["ephemeralContainers[0].securityContext.privileged", false],
+      ['annotations["container.apparmor.security.beta.kubernetes.io/app"]', true],
+    ]);
+    expect(podSecurityViolations(pod, "baseline", annotations).join("\n")).toMatch(/privileged \(ephemeralContainer "debug"\)[\s\S]*apparmor.*=unconfined/);
+    expect(podSecurityFindings(restrictedPod, "restricted", { "container.apparmor.security.beta.kubernetes.io/app": "runtime/default" })).toEqual([]);
   });
 });

@@ -55,6 +55,15 @@ describe("workload-hardening: every kind with a pod spec", () => {
     expect((await run(workloadHardening, ok)).diagnostics).toEqual([]);
   });
 
+  it("fails an unconfined AppArmor annotation at the pod template's metadata, passes runtime/default", async () => {
+    const withAppArmor = (profile: string) => kube("batch/v1", "Job", "migrate", { spec: { template: { metadata: { annotations: { "container.apparmor.security.beta.kubernetes.io/job": profile } }, spec: hardenedPod() } } });
+    const noProbes = (m: string[]) => m.filter((x) => !/Probe/.test(x));
+    expect(noProbes(messages(await run(workloadHardening, [ns, withAppArmor("runtime/default")])))).toEqual([]);
+    expect(noProbes(messages(await run(workloadHardening, [ns, withAppArmor("unconfined")])))).toEqual([
+      expect.stringMatching(/^`spec\.template\.metadata\.annotations\["container\.apparmor\.security\.beta\.kubernetes\.io\/job"\]` is unconfined \(Pod Security restricted/),
+    ]);
+  });
+
   for (const [kind, apiVersion, body] of [
     ["Job", "batch/v1", { spec: { template: { spec: hostPod } } }],
     ["CronJob", "batch/v1", { spec: { schedule: "* * * * *", jobTemplate: { spec: { template: { spec: hostPod } } } } }],
