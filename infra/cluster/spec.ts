@@ -40,6 +40,25 @@ export function namespaceObjects(catalog: Catalog, kubernetesVersion?: string): 
   }));
 }
 
+/** The namespace of the cluster's own system components (CSI node plugins, autoscaler, metrics-server). */
+export const SYSTEM_NAMESPACE = "kube-system";
+
+/**
+ * Pod Security labels for `kube-system`, which the cluster creates and we only label: its node
+ * plugins need host access (EBS CSI mounts the host's devices), so it enforces `privileged`, as an
+ * unlabelled namespace already does, and warns and audits at `baseline` so anything beyond what
+ * those components need is visible. Declared so admission and the policy pack judge its pods by
+ * the level the cluster applies, not by a guess.
+ */
+export function systemNamespaceLabels(kubernetesVersion?: string): Record<string, string> {
+  return {
+    "pod-security.kubernetes.io/enforce": "privileged",
+    "pod-security.kubernetes.io/enforce-version": kubernetesVersion ? `v${kubernetesVersion}` : "latest",
+    "pod-security.kubernetes.io/warn": "baseline",
+    "pod-security.kubernetes.io/audit": "baseline",
+  };
+}
+
 export function priorityClassObjects(): KubeObject[] {
   return (Object.keys(PRIORITY_CLASS) as Criticality[]).map((c) => ({
     apiVersion: "scheduling.k8s.io/v1",
