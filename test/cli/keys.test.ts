@@ -5,21 +5,12 @@ import * as path from "node:path";
 import * as yaml from "js-yaml";
 import { readStackFile } from "../../infra/plan/run";
 import { loadCatalog, parseCatalog } from "../../infra/catalog/load";
-import { configMapKey, labelKey, obj, parseDocument, record, str, ValidationError } from "../../infra/validation/schema";
+import { configMapKey, labelKey, obj, parseDocument, record, str } from "../../infra/validation/schema";
 import { kubeKeyIssues } from "../../infra/validation/kube-keys";
 import { catalogDocument } from "../helpers/plan";
+import { errorOf } from "../helpers/errors";
 
 const prodStack = () => fs.readFileSync(path.join(__dirname, "../../stacks/Pulumi.prod.yaml"), "utf8");
-
-function errorOf(fn: () => unknown): ValidationError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof ValidationError) return e;
-    throw e;
-  }
-  throw new Error("expected a ValidationError");
-}
 
 describe("unknown keys are own properties only", () => {
   it.each(["__proto__", "constructor", "toString", "hasOwnProperty"])("refuses %s in a catalog service as an unknown key", (key) => {

@@ -4,7 +4,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { readStackFile } from "../../infra/plan/run";
 import { loadPlatformConfig, namespacedConfig } from "../../infra/config/load";
-import { describeAt, looksSecretKey, obj, parseDocument, str, ValidationError } from "../../infra/validation/schema";
+import { describeAt, looksSecretKey, obj, parseDocument, str } from "../../infra/validation/schema";
+import { errorOf } from "../helpers/errors";
 
 const WEBHOOK = "https://hooks.slack.com/services/T0000000/B0000000/abcdefghijklmnopqrstuvwx";
 const ROUTING_KEY = "R0UT1NGKEY0123456789abcdefABCDEF";
@@ -14,16 +15,6 @@ function stackDir(extra: string): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tm-secrets-"));
   fs.writeFileSync(path.join(dir, "Pulumi.prod.yaml"), prodStack().replace(/^config:\n/m, `config:\n${extra}`));
   return dir;
-}
-
-function errorOf(fn: () => unknown): ValidationError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof ValidationError) return e;
-    throw e;
-  }
-  throw new Error("expected a ValidationError");
 }
 
 describe("errors never print a secret", () => {

@@ -5,21 +5,11 @@ import * as path from "node:path";
 import * as yaml from "js-yaml";
 import { CONFIG_NAMESPACE, loadPlatformConfig, namespacedConfig } from "../../infra/config/load";
 import { readStackFile } from "../../infra/plan/run";
-import { ValidationError } from "../../infra/validation/schema";
 import { STACKS } from "../helpers/plan";
+import { errorOf } from "../helpers/errors";
 
 function stackConfig(stack: string): Record<string, unknown> {
   return namespacedConfig(readStackFile(stack).config);
-}
-
-function errorOf(fn: () => unknown): ValidationError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof ValidationError) return e;
-    throw e;
-  }
-  throw new Error("expected a ValidationError");
 }
 
 describe("stack config", () => {
