@@ -121,6 +121,32 @@ export function chartDeclares(tree: ChartValuesTree, p: string[]): boolean {
   return false;
 }
 
+/** The chart's default at a path (a subchart's under its name or alias), or undefined. */
+export function chartDefaultAt(tree: ChartValuesTree, p: string[]): unknown {
+  const own = valueAt(tree.values, p);
+  if (own !== undefined) return own;
+  const sub = tree.subcharts.get(p[0]);
+  return sub && p.length > 1 ? chartDefaultAt(sub, p.slice(1)) : undefined;
+}
+
+/**
+ * Unknown values (known only at deploy, e.g. an MSK bootstrap list) shaped like the chart's
+ * default, so its templates can render them: a whole `marker` where the chart's default is a list
+ * becomes a one-element list `[marker]` (a template `range`s over a list; over a string it fails).
+ * Returns the new values and the key paths stood in; the rendered output carries the marker
+ * where the real value goes.
+ */
+export function shapeUnknowns(tree: ChartValuesTree, values: Obj, marker: string): { values: Obj; shaped: string[] } {
+  const shaped: string[] = [];
+  let out = values;
+  for (const p of leafPaths(values)) {
+    if (valueAt(values, p) !== marker || !Array.isArray(chartDefaultAt(tree, p))) continue;
+    out = setAt(out, p, [marker]);
+    shaped.push(p.join("."));
+  }
+  return { values: out, shaped };
+}
+
 const spelling = (k: string) => k.toLowerCase().replace(/[-_.]/g, "");
 
 /**

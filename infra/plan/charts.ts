@@ -15,7 +15,7 @@ import * as path from "node:path";
 import { chartCacheDir, chartFingerprint, findCachedChart, memoized } from "../charts/cache";
 import { chartFolders, loadChartPin, type ChartPin } from "../charts/pinned";
 import { differingPaths, maskPaths, renderChart, templatesMention, usesRandomness, CLUSTER_SCOPED_KINDS, type KubeDoc, type RenderOptions } from "../charts/render";
-import { ignoredPaths, misspelledPaths, readChartValues } from "../charts/values-check";
+import { ignoredPaths, misspelledPaths, readChartValues, shapeUnknowns, type ChartValuesTree } from "../charts/values-check";
 import { podSecurityIssues, podTemplateOf } from "../kube/pod-security";
 import { isPlainObject, ValidationError, type Issue } from "../validation/schema";
 import type { PlatformConfig } from "../config/schema";
@@ -209,12 +209,15 @@ function renderCharts(plan: Plan, opts: RenderChartsOptions): { children: PlanRe
   const results = new Map<string, { objects: KubeDoc[]; hooks: KubeDoc[] }>();
   const readsCapabilities = new Map(rendered.map(({ r, cached }) => [r.urn, templatesMention(cached!.dir, /\.Capabilities\.APIVersions/)]));
   const fingerprints = new Map(rendered.map(({ r, cached }) => [r.urn, chartFingerprint(cached!)]));
+  const trees = new Map<string, ChartValuesTree>(rendered.map(({ r, cached }) => [r.urn, readChartValues(cached!.dir)]));
+  // Values unknown until deploy, shaped like the chart's defaults so its templates render them.
+  const shapedValues = new Map(rendered.map(({ r }) => [r.urn, shapeUnknowns(trees.get(r.urn)!, (r.inputs.values ?? {}) as Obj, UNKNOWN)]));
   const argsOf = (r: PlanResource, apiVersions: string[]): RenderOptions => ({
     release: r.name,
     namespace: String(r.inputs.namespace ?? "default"),
     kubeVersion,
     apiVersions: [...new Set(apiVersions)].sort(),
-    values: toStandIns((r.inputs.values ?? {}) as Obj),
+    values: toStandIns(shapedValues.get(r.urn)!.values),
   });
   const unrenderable = new Set<string>();
   // Two passes: charts read .Capabilities.APIVersions for the CRDs other charts install.
@@ -286,7 +289,9 @@ function renderCharts(plan: Plan, opts: RenderChartsOptions): { children: PlanRe
         : cached!.integrity === "no-digest"
           ? `archive not verified: charts/${folder}/chart.yaml has no digest`
           : "unpacked directory: digest not verified";
-    notes.push(`chart ${r.name} rendered: ${res.objects.length} objects, ${res.hooks.length} hooks dropped (${integrity})`);
+    const shaped = shapedValues.get(r.urn)!.shaped;
+    const standIns = shaped.length ? `; ${UNKNOWN} until deploy, rendered as a one-element list: ${shaped.join(", ")}` : "";
+    notes.push(`chart ${r.name} rendered: ${res.objects.length} objects, ${res.hooks.length} hooks dropped (${integrity}${standIns})`);
   }
   const planObjects = [...ours, ...[...results.values()].flatMap((x) => x.objects)];
   for (const { r, folder } of rendered) {
@@ -300,7 +305,7 @@ function renderCharts(plan: Plan, opts: RenderChartsOptions): { children: PlanRe
       const values = args.values;
       // Hooks are not compared: a value only a hook reads is ignored under helm.sh/v4:Chart.
       const render = (v: Obj) => renderChart(cached!.renderPath, { ...args, values: v }, () => true).objects;
-      const tree = readChartValues(cached!.dir);
+      const tree = trees.get(r.urn)!;
       for (const m of misspelledPaths(tree, values)) {
         issues.push({ path: `charts/${folder} values ${m.path}`, expected: `the chart's key ${m.declared}`, found: "a near-identical key the chart does not read" });
       }

@@ -20,6 +20,14 @@ const FILES: Record<string, string> = {
     "# mount the Secret that only the hook Job creates",
     "needsHookSecret: false",
     "podLabels: {}",
+    "# a list the Deployment ranges over (a bootstrap list known only at deploy on AWS)",
+    "servers:",
+    "  - broker-0:9092",
+    "widgetSize: 1",
+    "# an Istio VirtualService checked against the upstream CRD and its CEL rules",
+    "virtualService:",
+    "  enabled: false",
+    "  timeout: 5s",
     "",
   ].join("\n"),
   "crds/widgets.yaml": `apiVersion: apiextensions.k8s.io/v1
@@ -38,7 +46,12 @@ spec:
         openAPIV3Schema:
           type: object
           properties:
-            spec: { type: object, properties: { size: { type: integer } } }
+            spec:
+              type: object
+              properties: { size: { type: integer } }
+              x-kubernetes-validations:
+                - rule: "!has(self.size) || self.size <= 10"
+                  message: a widget has at most 10 parts
 `,
   "templates/deployment.yaml": `apiVersion: apps/v1
 kind: Deployment
@@ -61,6 +74,10 @@ spec:
       containers:
         - name: app
           image: {{ .Values.image }}
+          args:
+            {{- range .Values.servers }}
+            - --server={{ . }}
+            {{- end }}
           {{- if .Values.secure }}
           securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: [ALL] } }
           {{- end }}
@@ -92,7 +109,19 @@ kind: Widget
 metadata:
   name: {{ .Release.Name }}-widget
 spec:
-  size: {{ .Values.replicas }}
+  size: {{ .Values.widgetSize }}
+`,
+  "templates/virtualservice.yaml": `{{- if .Values.virtualService.enabled }}
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata:
+  name: {{ .Release.Name }}-app
+spec:
+  hosts: [{{ .Release.Name }}-app]
+  http:
+    - route: [{ destination: { host: {{ .Release.Name }}-app } }]
+      timeout: {{ .Values.virtualService.timeout }}
+{{- end }}
 `,
 };
 

@@ -11,6 +11,7 @@ import { helmCommand, helmVersion } from "../../infra/charts/helm";
 import { runToolChecked } from "../../infra/io/spawn";
 import { kubeObjectsOfPlan } from "../../infra/plan/output";
 import { renderChartsIntoPlan } from "../../infra/plan/charts";
+import { validatePlanObjects } from "../../infra/plan/schemas";
 import { loadStackConfig } from "../../infra/plan/run";
 import { SECRET, UNKNOWN } from "../../infra/plan/types";
 import { ValidationError } from "../../infra/validation/schema";
@@ -102,6 +103,43 @@ describe("rendering a chart into the plan (real helm)", () => {
     const pod = (d.inputs.spec as { template: { metadata: { labels: Record<string, string> }; spec: { containers: Array<{ image: unknown }> } } }).template;
     expect(pod.spec.containers[0].image).toBe(UNKNOWN);
     expect(pod.metadata.labels.owner).toBe(SECRET);
+  });
+
+  it("renders a list known only at deploy (an MSK bootstrap list) as a one-element list of the marker, and says so", () => {
+    // The provider would get a list; `range` over the bare marker string fails in Go templates.
+    const plan = renderChartsIntoPlan(fixturePlan({ servers: UNKNOWN }), { config, cacheDir: cache, pins });
+    const d = plan.resources.find((r) => r.type === "kubernetes:apps/v1:Deployment")!;
+    const args = (d.inputs.spec as { template: { spec: { containers: Array<{ args: string[] }> } } }).template.spec.containers[0].args;
+    expect(args).toEqual([`--server=${UNKNOWN}`]);
+    expect(plan.notes.join("\n")).toContain(`${UNKNOWN} until deploy, rendered as a one-element list: servers`);
+    // A known list is passed as it is, with no such note.
+    const known = renderChartsIntoPlan(fixturePlan({ servers: ["b-1:9096", "b-2:9096"] }), { config, cacheDir: cache, pins });
+    const knownArgs = (known.resources.find((r) => r.type === "kubernetes:apps/v1:Deployment")!.inputs.spec as { template: { spec: { containers: Array<{ args: string[] }> } } }).template.spec.containers[0].args;
+    expect(knownArgs).toEqual(["--server=b-1:9096", "--server=b-2:9096"]);
+    expect(known.notes.join("\n")).not.toContain("one-element list");
+  });
+
+  it("validates rendered custom resources against their CRD's CEL rules: the chart's own CRD and the upstream Istio CRD", async () => {
+    const valid = renderChartsIntoPlan(fixturePlan({ virtualService: { enabled: true, timeout: "5s" } }), { config, cacheDir: cache, pins });
+    const ok = await validatePlanObjects(kubeObjectsOfPlan(valid));
+    expect(ok.issues).toEqual([]);
+    expect(ok.custom).toBe(2);
+    expect(ok.cel.evaluated).toBeGreaterThan(1);
+
+    // The rendered Widget breaks the rule of the CRD the same chart renders.
+    const widget = renderChartsIntoPlan(fixturePlan({ widgetSize: 11 }), { config, cacheDir: cache, pins });
+    const w = await validatePlanObjects(kubeObjectsOfPlan(widget));
+    expect(w.issues.map((i) => `${i.kind} ${i.namespace}/${i.name} ${i.path}: ${i.message}`)).toEqual([
+      expect.stringMatching(/^Widget apps\/fixture-widget spec: .*a widget has at most 10 parts/),
+    ]);
+    expect(w.issues[0].urn).toContain("kubernetes:helm.sh/v4:Chart$kubernetes:example.test/v1:Widget::fixture:apps/fixture-widget");
+
+    // The rendered VirtualService breaks Istio 1.29.2's `timeout >= 1ms` rule (upstream CRD).
+    const vs = renderChartsIntoPlan(fixturePlan({ virtualService: { enabled: true, timeout: "0s" } }), { config, cacheDir: cache, pins });
+    const v = await validatePlanObjects(kubeObjectsOfPlan(vs));
+    expect(v.issues).toHaveLength(1);
+    expect(v.issues[0]).toMatchObject({ kind: "VirtualService", name: "fixture-app", path: "spec.http[0].timeout" });
+    expect(v.cel.failed).toBe(1);
   });
 
   it("says how many charts were not rendered, and the command that fixes it, without a cache", () => {
